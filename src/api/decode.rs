@@ -1,0 +1,1 @@
+//! Lenient decoding of appliance JSON. (Skeleton: filled in by the client issue.)

@@ -1,0 +1,20 @@
+//! The KACE SMA REST API client. Knows nothing of the terminal.
+//!
+//! - [`model`]: the compact in-memory records (machines, software, organizations, users).
+//! - [`decode`]: lenient decoding of the appliance's JSON into those records.
+//! - [`query`]: the typed builder for `filtering`, `sorting`, `paging` and `shaping`.
+//! - [`client`]: login, 2FA, organizations, inventory calls, retries and re-login.
+//! - [`error`]: the typed errors the UI and the CLI act on.
+
+pub mod client;
+pub mod decode;
+pub mod error;
+pub mod model;
+pub mod query;
+
+pub use client::{Client, ConnectionSettings, Credentials};
+pub use error::ApiError;
+pub use model::{
+    CurrentUser, Machine, MachineDetail, Organization, Role, Software, Text, Timestamp,
+};
+pub use query::Query;

@@ -1,0 +1,20 @@
+//! kace-tui: a terminal dashboard for the inventory of a Quest KACE SMA.
+//!
+//! The crate is a map of its folders:
+//! - [`api`]: the HTTP client for the appliance (no UI types).
+//! - [`worker`]: the background task that owns the client; commands in, events out.
+//! - [`app`]: the one owned application state and the pure `update` function.
+//! - [`ui`]: the pure `render` functions, one file per screen.
+//! - [`tui`]: the terminal guard and the event loop that ties the above together.
+//! - [`fake`]: the fake KACE SMA appliance used by the demo and every integration test.
+//! - [`cli`]: the command line.
+//! - [`sanitize`]: the one sanitizer for server text that reaches a terminal.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod fake;
+pub mod sanitize;
+pub mod tui;
+pub mod ui;
+pub mod worker;

@@ -1,0 +1,1 @@
+//! The one sanitizer for server text that reaches a terminal. (Skeleton: TUI issue.)
