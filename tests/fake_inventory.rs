@@ -643,10 +643,10 @@ async fn roles_scope_what_an_account_sees_and_may_do() {
 #[tokio::test]
 async fn users_me_names_the_account_and_its_role() {
     let server = appliance(|_| {});
-    for (user, full_name, role) in [
-        ("admin", "Alex Admin", "Administrator"),
-        ("viewer", "Vera Viewer", "Read Only Administrator"),
-        ("jdoe", "Jane Doe", "User"),
+    for (user, full_name, role, role_id) in [
+        ("admin", "Alex Admin", "Administrator", "1"),
+        ("viewer", "Vera Viewer", "Read Only Administrator", "2"),
+        ("jdoe", "Jane Doe", "User", "3"),
     ] {
         let client = logged_in(&server, user).await;
         let me = get_json(&client, &server, "/api/users/me", StatusCode::OK).await;
@@ -654,7 +654,7 @@ async fn users_me_names_the_account_and_its_role() {
         let record = &me["Users"][0];
         assert_eq!(record["User_name"], user);
         assert_eq!(record["Full_name"], full_name);
-        assert_eq!(record["Role"]["Name"], role);
+        assert_eq!(record["Role"], json!({"Id": role_id, "Name": role}));
         assert!(record["Id"].is_string());
     }
 }

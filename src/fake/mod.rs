@@ -25,7 +25,7 @@
 //! | `POST /ams/shared/api/security/organization/{id}/switchto`, `POST .../organization/switch?organizationId={id}` | 200 `{"Result":"Success"}` + new `KACE_LAST_ORG_SECURE`; 403 "Invalid organization"; 400 for a non-numeric id |
 //! | `GET /api/inventory/machines[/{id}]` | `{"Count":N,"Machines":[...]}` |
 //! | `GET /api/inventory/softwares[/{id}]` | `{"Count":N,"Software":[...]}` |
-//! | `GET /api/users/me` | `{"Count":1,"Users":[{"Id":"1","User_name":"admin","Full_name":"Alex Admin","Email":"admin@example.com","Role":{"Id":"1","Name":"Administrator"}}]}` |
+//! | `GET /api/users/me` | `{"Count":1,"Users":[{"Id":"1","User_name":"admin","Full_name":"Alex Admin","Email":"admin@example.com","Role":{"Id":"1","Name":"Administrator"}}]}` (role ids: 1 Administrator, 2 Read Only Administrator, 3 User) |
 //!
 //! Every error is `{"errorCode":-1,"errorDescription":"..."}` with `Content-Type:
 //! application/json`.
@@ -78,6 +78,7 @@
 //! | EXTENDED shaping (§7.4) | ALL minus id-like columns (`Kuid`, `Os_id`) |
 //! | Sub-entities (§7.1) | `software` (key `Software`, UPPER_CASE keys) and `location` (key `Location`, `ID`/`NAME`); any other → 400 "Unknown entity" |
 //! | Software sub-entity fields | LIMITED `ID`,`DISPLAY_NAME`; STANDARD + `DISPLAY_VERSION`,`PUBLISHER`,`INSTALL_DATE`; EXTENDED + `CATEGORY`,`IS_PATCH`; ALL + `UNINSTALL_STRING`; `software.name`/`software.version` are aliases |
+//! | Sub-entities of `/api/inventory/softwares` | none: `shaping=machine ...` there is 400 "Unknown entity 'machine'" (not implemented) |
 //! | `/api/inventory/softwares` fields | base-entity casing: LIMITED `Id`,`Display_name`; STANDARD + `Display_version`,`Publisher`; EXTENDED + `Category`,`Is_patch`; ALL + `Uninstall_string`; ids from 7000 |
 //! | `ex`/`nex` syntax (§5.2) | `software ex`, `software.name ex`, `software.name ex Chrome` (a row with that value), `name ex` (not empty, `"empty"` or the zero date) |
 //! | Sub-entity clauses | a base row matches if any of its sub-rows matches (SQL join), negated operators included; `nex` means no sub-row has it |

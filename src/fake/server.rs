@@ -726,6 +726,12 @@ async fn api(state: &AppState, request: Request) -> Response {
 
 fn current_user(caller: &Caller) -> Response {
     let account = caller.account;
+    // The appliance's default roles, numbered in the order the console lists them.
+    let role_id = match account.role {
+        "Administrator" => 1,
+        "Read Only Administrator" => 2,
+        _ => 3,
+    };
     json_value(
         StatusCode::OK,
         json!({
@@ -735,7 +741,7 @@ fn current_user(caller: &Caller) -> Response {
                 "User_name": account.user,
                 "Full_name": account.full_name,
                 "Email": format!("{}@example.com", account.user),
-                "Role": {"Id": account.id.to_string(), "Name": account.role},
+                "Role": {"Id": role_id.to_string(), "Name": account.role},
             }]
         }),
     )
