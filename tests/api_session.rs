@@ -40,11 +40,11 @@ fn ids_of(events: &[ApiEvent]) -> Vec<u64> {
 async fn full_session(legacy_csrf: bool) {
     let server = big_fake(legacy_csrf);
     let mut worker = Harness::new();
-    let settings = settings(&server);
+    let connection = settings(&server);
     let login = worker
         .run(|id| Cmd::Login {
             id,
-            settings,
+            settings: connection,
             credentials: credentials("admin", Some("Lab")),
         })
         .await;
@@ -407,7 +407,10 @@ async fn a_filtered_sorted_load_returns_what_the_filter_says() {
             .iter()
             .all(|m| m.os_name.to_lowercase().contains("windows"))
     );
-    let names: Vec<String> = machines.iter().map(|m| m.name.to_lowercase()).collect();
+    let names: Vec<String> = machines
+        .iter()
+        .map(|m| m.name.to_lowercase().to_string())
+        .collect();
     let mut sorted = names.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(names, sorted, "pages arrive in order");

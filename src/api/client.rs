@@ -384,7 +384,9 @@ impl Client {
                     LoginState::TwoFactorRequired => Err(ApiError::TwoFactorRequired),
                 };
             }
-            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND => {
+            StatusCode::BAD_REQUEST | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                if mentions_organization(&reply) =>
+            {
                 return Err(ApiError::UnknownOrganization(org.name.clone()));
             }
             status => return Err(status_error(&call, status, &reply)),
