@@ -133,8 +133,22 @@ fn hostile() -> Vec<Machine> {
             "kiosk",
             "",
         ),
-        machine(907, &"A".repeat(2_048), "10.66.0.7", "Windows 11", "long", ""),
-        machine(908, "line\rbreak\nname", "10.66.0.8", "Windows 11", "tab\there", ""),
+        machine(
+            907,
+            &"A".repeat(2_048),
+            "10.66.0.7",
+            "Windows 11",
+            "long",
+            "",
+        ),
+        machine(
+            908,
+            "line\rbreak\nname",
+            "10.66.0.8",
+            "Windows 11",
+            "tab\there",
+            "",
+        ),
     ];
     list[0].model = "Model\x1b[31mRED".into();
     list
@@ -144,7 +158,10 @@ fn detail_of(mut machine: Machine) -> MachineDetail {
     machine.extra = vec![
         ("Ram Total".into(), "16384 Bytes".into()),
         ("Ram_used".into(), "9321.4".into()),
-        ("Cpu_name".into(), "11th Gen Intel(R) Core(TM) i5-1145G7 @ 2.60GHz".into()),
+        (
+            "Cpu_name".into(),
+            "11th Gen Intel(R) Core(TM) i5-1145G7 @ 2.60GHz".into(),
+        ),
         ("Physical_cores".into(), "4".into()),
         ("Chassis_type".into(), "Notebook".into()),
         ("Bios_version".into(), "T37 Ver. 01.15.00".into()),
@@ -165,7 +182,11 @@ fn detail_of(mut machine: Machine) -> MachineDetail {
     let titles = [
         ("Google Chrome", "124.0.6367.119", "Google LLC"),
         ("7-Zip 23.01 (x64)", "23.01", "Igor Pavlov"),
-        ("Microsoft Office 365", "16.0.17328", "Microsoft Corporation"),
+        (
+            "Microsoft Office 365",
+            "16.0.17328",
+            "Microsoft Corporation",
+        ),
         ("Mozilla Firefox", "125.0.3", "Mozilla"),
         ("Zoom Workplace", "6.0.2", "Zoom Video Communications"),
         ("Notepad++", "8.6.5", "Notepad++ Team"),
@@ -180,7 +201,11 @@ fn detail_of(mut machine: Machine) -> MachineDetail {
             name: (*name).into(),
             version: (*version).into(),
             publisher: (*publisher).into(),
-            install_date: if i == 1 { None } else { ago(i as i64 * 86_400 * 10) },
+            install_date: if i == 1 {
+                None
+            } else {
+                ago(i as i64 * 86_400 * 10)
+            },
             extra: Vec::new(),
         })
         .collect();
@@ -303,7 +328,9 @@ fn only(cmds: Vec<Cmd>) -> worker::Cmd {
 fn screen(app: &App) -> String {
     let (width, height) = app.size;
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| kace_tui::ui::render(app, frame)).unwrap();
+    terminal
+        .draw(|frame| kace_tui::ui::render(app, frame))
+        .unwrap();
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..height {
@@ -625,10 +652,7 @@ fn detail_on_each_tab() {
         let worker::Cmd::LoadMachine { machine_id, .. } = load else {
             panic!("expected a detail load, got {load:?}");
         };
-        let selected = estate()
-            .into_iter()
-            .find(|m| m.id == machine_id)
-            .unwrap();
+        let selected = estate().into_iter().find(|m| m.id == machine_id).unwrap();
         insta::assert_snapshot!(
             format!("detail_loading_{}x{}", size.0, size.1),
             screen(&app)
@@ -640,11 +664,15 @@ fn detail_on_each_tab() {
                 detail: Box::new(detail_of(selected)),
             },
         );
-        for tab in ["summary", "hardware", "os", "network", "software", "all_fields"] {
-            insta::assert_snapshot!(
-                format!("detail_{tab}_{}x{}", size.0, size.1),
-                screen(&app)
-            );
+        for tab in [
+            "summary",
+            "hardware",
+            "os",
+            "network",
+            "software",
+            "all_fields",
+        ] {
+            insta::assert_snapshot!(format!("detail_{tab}_{}x{}", size.0, size.1), screen(&app));
             key(&mut app, KeyCode::Tab);
         }
     }
@@ -709,7 +737,12 @@ fn help_runs_the_selected_action() {
     let Some(Screen::Machines(list)) = app.screen() else {
         panic!("not on the list");
     };
-    assert!(list.table.sort().descending, "{:?} {}", list.table.sort(), screen(&app));
+    assert!(
+        list.table.sort().descending,
+        "{:?} {}",
+        list.table.sort(),
+        screen(&app)
+    );
 }
 
 #[test]

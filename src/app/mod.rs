@@ -22,9 +22,8 @@ use secrecy::SecretString;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
-use crate::api::{
-    ApiError, ConnectionSettings, Credentials, Organization, Query, Timestamp,
-};
+use crate::api::query::Level;
+use crate::api::{ApiError, ConnectionSettings, Credentials, Organization, Query, Timestamp};
 use crate::worker::{self, ApiEvent, LoginOutcome, RequestId, Session};
 use detail::{DetailTab, DetailView};
 use keymap::{Action, Context, HelpEntry, Keymap};
@@ -42,11 +41,18 @@ const FLASH_SECONDS: i64 = 4;
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// The spinner advances (sent only while something loads); carries the time.
-    Tick { now: Timestamp },
+    Tick {
+        now: Timestamp,
+    },
     /// The time passed, without animating anything (flash expiry, relative ages).
-    Clock { now: Timestamp },
+    Clock {
+        now: Timestamp,
+    },
     Api(ApiEvent),
 }
 
@@ -605,7 +611,10 @@ impl App {
             form.server = Input::new(server.clone());
         }
         let missing = [
-            (LoginField::Server, "Enter the appliance address, e.g. https://kace.example.com."),
+            (
+                LoginField::Server,
+                "Enter the appliance address, e.g. https://kace.example.com.",
+            ),
             (LoginField::User, "Enter your user name."),
             (LoginField::Password, "Enter your password."),
         ]
@@ -807,7 +816,7 @@ impl App {
         list.progress = worker::LoadProgress::default();
         cmds.push(Cmd::Worker(worker::Cmd::LoadMachines {
             id,
-            query: Query::default(),
+            query: list_query(),
         }));
         cmds
     }
@@ -944,7 +953,7 @@ impl App {
         self.keep_selection_visible();
         vec![Cmd::Worker(worker::Cmd::LoadMachines {
             id,
-            query: Query::default(),
+            query: list_query(),
         })]
     }
 
@@ -955,7 +964,11 @@ impl App {
             .take()
             .map(|s| s.user.user_name)
             .unwrap_or_default();
-        self.screens = vec![Screen::Login(LoginForm::new(&self.settings.server, &user, ""))];
+        self.screens = vec![Screen::Login(LoginForm::new(
+            &self.settings.server,
+            &user,
+            "",
+        ))];
         self.orgs.clear();
         self.pending = Pending::default();
         self.flash("Logged out.");
@@ -966,7 +979,7 @@ impl App {
 
     fn on_api(&mut self, event: ApiEvent) -> Vec<Cmd> {
         if let Some((retrying, _)) = &self.retry_status {
-            let id = event_id(&event);
+            let id = event.id();
             if id == *retrying && !matches!(event, ApiEvent::Retrying { .. }) {
                 self.retry_status = None;
             }
@@ -977,7 +990,8 @@ impl App {
                 match outcome {
                     LoginOutcome::LoggedIn(session) => self.logged_in(session),
                     LoginOutcome::TwoFactorRequired => {
-                        self.screens.push(Screen::TwoFactor(TwoFactorForm::default()));
+                        self.screens
+                            .push(Screen::TwoFactor(TwoFactorForm::default()));
                         Vec::new()
                     }
                 }
@@ -1161,7 +1175,7 @@ impl App {
                     list.load = Some(id);
                     cmds.push(Cmd::Worker(worker::Cmd::LoadMachines {
                         id,
-                        query: Query::default(),
+                        query: list_query(),
                     }));
                 }
                 Screen::Detail(view) => {
@@ -1259,10 +1273,7 @@ impl App {
                 _ => {}
             }
         }
-        if matches!(
-            self.screen(),
-            Some(Screen::Login(_) | Screen::TwoFactor(_))
-        ) {
+        if matches!(self.screen(), Some(Screen::Login(_) | Screen::TwoFactor(_))) {
             return Vec::new();
         }
         let user = self
@@ -1279,19 +1290,7 @@ impl App {
     }
 }
 
-/// The request an event answers.
-fn event_id(event: &ApiEvent) -> RequestId {
-    match event {
-        ApiEvent::Login { id, .. }
-        | ApiEvent::TwoFactorVerified { id, .. }
-        | ApiEvent::Organizations { id, .. }
-        | ApiEvent::OrganizationSwitched { id, .. }
-        | ApiEvent::MachinesPage { id, .. }
-        | ApiEvent::MachinesDone { id, .. }
-        | ApiEvent::Machine { id, .. }
-        | ApiEvent::LoggedOut { id }
-        | ApiEvent::Retrying { id, .. }
-        | ApiEvent::SessionRenewed { id }
-        | ApiEvent::Failed { id, .. } => *id,
-    }
+/// The query of the machine list: EXTENDED shaping, so the model column is filled.
+fn list_query() -> Query {
+    Query::new().shape("machine", Level::Extended)
 }
