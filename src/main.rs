@@ -2,8 +2,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use kace_tui::cli::{Cli, Command};
+use std::io::IsTerminal;
+
+use kace_tui::api::ConnectionSettings;
+use kace_tui::app::AppOptions;
+use kace_tui::cli::{Cli, Command, GlobalOptions};
 use kace_tui::fake::{self, DEMO_ACCOUNTS, FakeConfig};
+use kace_tui::tui::{self, StartOptions};
+use secrecy::SecretString;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -57,8 +63,59 @@ fn main() -> ExitCode {
                 }
             }
         }
+        None => interactive(&cli.global),
         _ => {
             eprintln!("kace-tui: not built yet");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The interactive TUI (`kace-tui`, `kace-tui --demo`).
+fn interactive(global: &GlobalOptions) -> ExitCode {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "kace-tui: the interactive view needs a terminal; for scripts use `kace-tui machines list`"
+        );
+        return ExitCode::from(2);
+    }
+    let no_color =
+        global.no_color || std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let app = AppOptions {
+        settings: ConnectionSettings {
+            server: global.server.clone().unwrap_or_default(),
+            ca_cert: global.ca_cert.clone(),
+            insecure: global.insecure,
+            ..ConnectionSettings::default()
+        },
+        user: global.user.clone(),
+        password: std::env::var("KACE_PASSWORD").ok().map(SecretString::from),
+        org: global.org.clone(),
+        no_color,
+        ..AppOptions::default()
+    };
+    let options = if global.demo {
+        match tui::demo_options(app) {
+            Ok(options) => options,
+            Err(error) => {
+                eprintln!("kace-tui: cannot start the demo appliance: {error}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        StartOptions { app, demo: None }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("kace-tui: cannot start: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(tui::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kace-tui: terminal error: {error}");
             ExitCode::from(1)
         }
     }
