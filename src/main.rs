@@ -6,14 +6,10 @@ use kace_tui::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Completions { shell }) => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "kace-tui", &mut std::io::stdout());
-            ExitCode::SUCCESS
-        }
-        _ => {
+        Some(Command::DemoServer(_)) | None => {
             eprintln!("kace-tui: not built yet");
             ExitCode::from(1)
         }
+        Some(command) => kace_tui::headless::run(&cli.global, command),
     }
 }
