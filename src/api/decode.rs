@@ -1,1 +1,973 @@
-//! Lenient decoding of appliance JSON. (Skeleton: filled in by the client issue.)
+//! Lenient decoding of appliance JSON into the compact records of [`model`](super::model).
+//!
+//! Lenient where appliances differ (reference §7.2, §7.3, §9): keys match case-insensitively,
+//! ids and counts may be strings or numbers, `null` and missing fields are fine, the sentinels
+//! `"0000-00-00 00:00:00"` and `"empty"` read as absent, unknown fields are kept in `extra`.
+//! Strict where it matters: a body that is not JSON, or lacks the expected list, is an
+//! [`ApiError::Decode`] naming the call; a record without a usable `Id` is skipped and counted.
+//!
+//! Machine pages are decoded straight from the bytes with a streaming visitor (no
+//! `serde_json::Value` per record), because that is the hot path for 100,000 machines.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::model::{
+    CurrentUser, Machine, MachineDetail, Organization, Role, Software, Text, Timestamp,
+};
+
+/// One decoded page of a list route.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The appliance's `Count` (all matching records, not just this page), when sent.
+    pub count: Option<u64>,
+    /// Records dropped because their `Id` was missing or unusable.
+    pub skipped: usize,
+}
+
+/// The error envelope `{"errorCode": n, "errorDescription": "..."}` (reference §6).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub code: Option<i64>,
+    pub description: String,
+}
+
+/// Decodes a page of `GET /api/inventory/machines` (`{"Count": n, "Machines": [...]}`).
+pub fn machines_page(call: &str, body: &[u8]) -> Result<Page<Machine>, ApiError> {
+    let page = decode_envelope(call, body, "Machines", RecordKind::Machine)?;
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .filter_map(|record| match record {
+                Record::Machine(machine, _) => Some(machine),
+                Record::Software(_) => None,
+            })
+            .collect(),
+        count: page.count,
+        skipped: page.skipped,
+    })
+}
+
+/// Decodes `GET /api/inventory/machines/{id}?shaping=machine all,software ...`: the first
+/// machine of the envelope with its `Software` list.
+pub fn machine_detail(call: &str, body: &[u8]) -> Result<MachineDetail, ApiError> {
+    let page = decode_envelope(call, body, "Machines", RecordKind::MachineWithSoftware)?;
+    let skipped = page.skipped;
+    match page.items.into_iter().next() {
+        Some(Record::Machine(machine, software)) => Ok(MachineDetail { machine, software }),
+        _ if skipped > 0 => Err(ApiError::Decode {
+            call: call.to_string(),
+            detail: "the machine record has no usable Id".to_string(),
+        }),
+        _ => Err(ApiError::NotFound(format!("{call}: no such machine"))),
+    }
+}
+
+/// Decodes a page of `GET /api/inventory/softwares` (`{"Count": n, "Software": [...]}`).
+pub fn software_page(call: &str, body: &[u8]) -> Result<Page<Software>, ApiError> {
+    let page = decode_envelope(call, body, "Software", RecordKind::Software)?;
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .filter_map(|record| match record {
+                Record::Software(software) => Some(software),
+                Record::Machine(..) => None,
+            })
+            .collect(),
+        count: page.count,
+        skipped: page.skipped,
+    })
+}
+
+/// Decodes `GET /ams/shared/api/organizations`. The shape is undocumented (reference §3):
+/// accepted are `{"Organizations": [...]}`, any other single list in an object, or a bare
+/// list; each entry needs an id (`id`, `organizationId`, ...) and a name (`name`,
+/// `organizationName`, ...).
+pub fn organizations(call: &str, body: &[u8]) -> Result<Vec<Organization>, ApiError> {
+    let value = parse_value(call, body)?;
+    let list = match &value {
+        Value::Array(list) => list,
+        Value::Object(map) => match field(map, &["organizations", "orgs"]) {
+            Some(Value::Array(list)) => list,
+            _ => match map.values().find_map(Value::as_array) {
+                Some(list) => list,
+                None => {
+                    return Err(ApiError::Decode {
+                        call: call.to_string(),
+                        detail: "no list of organizations in the answer".to_string(),
+                    });
+                }
+            },
+        },
+        _ => {
+            return Err(ApiError::Decode {
+                call: call.to_string(),
+                detail: "expected a JSON object or list".to_string(),
+            });
+        }
+    };
+    let orgs = list
+        .iter()
+        .filter_map(|entry| {
+            let map = entry.as_object()?;
+            let id = field(map, &["id", "organizationid", "orgid"]).and_then(value_to_id)?;
+            let name =
+                field(map, &["name", "organizationname", "orgname"]).and_then(value_to_string)?;
+            Some(Organization { id, name })
+        })
+        .collect();
+    Ok(orgs)
+}
+
+/// Decodes `GET /api/users/me`. The shape is undocumented (reference §4): accepted are the
+/// user object itself, `{"Users": [user]}` or `{"User": user}`.
+pub fn current_user(call: &str, body: &[u8]) -> Result<CurrentUser, ApiError> {
+    let value = parse_value(call, body)?;
+    let bad = |detail: &str| ApiError::Decode {
+        call: call.to_string(),
+        detail: detail.to_string(),
+    };
+    let mut map = value
+        .as_object()
+        .ok_or_else(|| bad("expected a JSON object"))?;
+    if let Some(inner) = field(map, &["users", "user"]) {
+        map = match inner {
+            Value::Array(list) => list.first().and_then(Value::as_object),
+            Value::Object(inner) => Some(inner),
+            _ => None,
+        }
+        .ok_or_else(|| bad("the user list is empty"))?;
+    }
+    let id = field(map, &["id", "userid"])
+        .and_then(value_to_id)
+        .unwrap_or(0);
+    let user_name = field(map, &["username", "login", "name"])
+        .and_then(value_to_string)
+        .ok_or_else(|| bad("no user name in the answer"))?;
+    let full_name = field(map, &["fullname", "displayname"])
+        .and_then(value_to_string)
+        .unwrap_or_default();
+    let role_name = match field(map, &["role", "rolename", "roles"]) {
+        Some(Value::Object(role)) => field(role, &["name", "rolename"]).and_then(value_to_string),
+        Some(Value::Array(roles)) => roles.first().and_then(|role| match role {
+            Value::Object(role) => field(role, &["name", "rolename"]).and_then(value_to_string),
+            other => value_to_string(other),
+        }),
+        Some(other) => value_to_string(other),
+        None => None,
+    };
+    Ok(CurrentUser {
+        id,
+        user_name,
+        full_name,
+        role: role_name
+            .as_deref()
+            .map(role_from_name)
+            .unwrap_or(Role::Other(String::new())),
+    })
+}
+
+/// Reads the error envelope of a failed call; `None` if the body is not one.
+pub fn error_body(body: &[u8]) -> Option<ErrorBody> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let map = value.as_object()?;
+    let description = field(map, &["errordescription", "error", "message"])
+        .and_then(value_to_string)
+        .unwrap_or_default();
+    let code = field(map, &["errorcode", "code"]).and_then(|code| match code {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    if description.is_empty() && code.is_none() {
+        return None;
+    }
+    Some(ErrorBody { code, description })
+}
+
+/// Maps a role name as the appliance writes it ("Administrator", "Read Only Administrator",
+/// "User", ...) onto [`Role`]; spacing, dashes and case do not matter.
+pub fn role_from_name(name: &str) -> Role {
+    let key: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match key.as_str() {
+        "administrator" | "admin" => Role::Administrator,
+        "readonlyadministrator" | "readonlyadmin" => Role::ReadOnlyAdministrator,
+        "user" | "standarduser" | "standard" => Role::StandardUser,
+        _ => Role::Other(name.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming envelope and record visitors.
+
+#[derive(Clone, Copy)]
+enum RecordKind {
+    Machine,
+    MachineWithSoftware,
+    Software,
+}
+
+enum Record {
+    Machine(Machine, Vec<Software>),
+    Software(Software),
+}
+
+fn decode_envelope(
+    call: &str,
+    body: &[u8],
+    list_key: &'static str,
+    kind: RecordKind,
+) -> Result<Page<Record>, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let envelope = EnvelopeSeed { list_key, kind }
+        .deserialize(&mut deserializer)
+        .and_then(|envelope| deserializer.end().map(|()| envelope))
+        .map_err(|error| json_error(call, &error))?;
+    match envelope.items {
+        Some(items) => Ok(Page {
+            items,
+            count: envelope.count,
+            skipped: envelope.skipped,
+        }),
+        // An empty result may leave the list out; anything else is not the expected answer.
+        None if envelope.count == Some(0) => Ok(Page {
+            items: Vec::new(),
+            count: Some(0),
+            skipped: 0,
+        }),
+        None => Err(ApiError::Decode {
+            call: call.to_string(),
+            detail: format!("no \"{list_key}\" list in the answer"),
+        }),
+    }
+}
+
+fn json_error(call: &str, error: &serde_json::Error) -> ApiError {
+    let detail = if error.is_eof() {
+        format!("the answer ends too early (truncated?) at {error}")
+    } else {
+        error.to_string()
+    };
+    ApiError::Decode {
+        call: call.to_string(),
+        detail,
+    }
+}
+
+struct Envelope {
+    items: Option<Vec<Record>>,
+    count: Option<u64>,
+    skipped: usize,
+}
+
+struct EnvelopeSeed {
+    list_key: &'static str,
+    kind: RecordKind,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed {
+    type Value = Envelope;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Envelope, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a JSON object with a \"{}\" list", self.list_key)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut envelope = Envelope {
+            items: None,
+            count: None,
+            skipped: 0,
+        };
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if key.eq_ignore_ascii_case(self.list_key) {
+                let list = map.next_value_seed(ListSeed { kind: self.kind })?;
+                envelope.skipped += list.skipped;
+                envelope
+                    .items
+                    .get_or_insert_with(Vec::new)
+                    .extend(list.items);
+            } else if key.eq_ignore_ascii_case("count") {
+                envelope.count = map.next_value_seed(ScalarSeed)?.and_then(|n| parse_id(&n));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(envelope)
+    }
+
+    /// A bare list is read as the records themselves.
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Envelope, A::Error> {
+        let list = ListSeed { kind: self.kind }.visit_seq(seq)?;
+        Ok(Envelope {
+            items: Some(list.items),
+            count: None,
+            skipped: list.skipped,
+        })
+    }
+}
+
+struct RecordList {
+    items: Vec<Record>,
+    skipped: usize,
+}
+
+struct ListSeed {
+    kind: RecordKind,
+}
+
+impl<'de> DeserializeSeed<'de> for ListSeed {
+    type Value = RecordList;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RecordList, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed {
+    type Value = RecordList;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RecordList, A::Error> {
+        let mut list = RecordList {
+            items: Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096)),
+            skipped: 0,
+        };
+        while let Some(record) = seq.next_element_seed(RecordSeed { kind: self.kind })? {
+            match record {
+                Some(record) => list.items.push(record),
+                None => list.skipped += 1,
+            }
+        }
+        Ok(list)
+    }
+
+    /// `null` instead of a list: no records.
+    fn visit_unit<E>(self) -> Result<RecordList, E> {
+        Ok(RecordList {
+            items: Vec::new(),
+            skipped: 0,
+        })
+    }
+}
+
+/// One record; `None` when it is not an object or has no usable id (skipped and counted).
+struct RecordSeed {
+    kind: RecordKind,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed {
+    type Value = Option<Record>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed {
+    type Value = Option<Record>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a record object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        match self.kind {
+            RecordKind::Machine => read_machine(map, false),
+            RecordKind::MachineWithSoftware => read_machine(map, true),
+            RecordKind::Software => Ok(read_software(map)?.map(Record::Software)),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+fn read_machine<'de, A: MapAccess<'de>>(
+    mut map: A,
+    with_software: bool,
+) -> Result<Option<Record>, A::Error> {
+    let mut machine = Machine::default();
+    let mut id = None;
+    let mut software = Vec::new();
+    while let Some(key) = map.next_key_seed(KeySeed)? {
+        let key: &str = &key;
+        if key.eq_ignore_ascii_case("software") {
+            if with_software {
+                let list = map.next_value_seed(ListSeed {
+                    kind: RecordKind::Software,
+                })?;
+                software.extend(list.items.into_iter().filter_map(|record| match record {
+                    Record::Software(software) => Some(software),
+                    Record::Machine(..) => None,
+                }));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+            continue;
+        }
+        let value = map.next_value_seed(ScalarSeed)?;
+        if key.eq_ignore_ascii_case("id") {
+            id = value.as_deref().and_then(parse_id);
+            continue;
+        }
+        let text = value.filter(|v| !is_sentinel(v));
+        let slot = match key {
+            k if k.eq_ignore_ascii_case("name") => &mut machine.name,
+            k if k.eq_ignore_ascii_case("ip") => &mut machine.ip,
+            k if k.eq_ignore_ascii_case("os_name") => &mut machine.os_name,
+            k if k.eq_ignore_ascii_case("user") => &mut machine.user,
+            k if k.eq_ignore_ascii_case("cs_model") => &mut machine.model,
+            k if k.eq_ignore_ascii_case("cs_manufacturer") => &mut machine.manufacturer,
+            k if k.eq_ignore_ascii_case("bios_serial_number") => &mut machine.serial,
+            k if k.eq_ignore_ascii_case("mac") => &mut machine.mac,
+            k if k.eq_ignore_ascii_case("last_sync") => {
+                read_time(key, text, &mut machine.last_sync, &mut machine.extra);
+                continue;
+            }
+            k if k.eq_ignore_ascii_case("last_inventory") => {
+                read_time(key, text, &mut machine.last_inventory, &mut machine.extra);
+                continue;
+            }
+            _ => {
+                machine
+                    .extra
+                    .push((Text::new(key), text.unwrap_or_default()));
+                continue;
+            }
+        };
+        *slot = text.unwrap_or_default();
+    }
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    machine.id = id;
+    machine.extra.shrink_to_fit();
+    Ok(Some(Record::Machine(machine, software)))
+}
+
+/// A time column: parsed when it can be; an unparsable value is kept raw in `extra` so
+/// nothing the appliance sent is lost.
+fn read_time(
+    key: &str,
+    text: Option<Text>,
+    slot: &mut Option<Timestamp>,
+    extra: &mut Vec<(Text, Text)>,
+) {
+    *slot = text.as_deref().and_then(Timestamp::parse);
+    if slot.is_none()
+        && let Some(raw) = text
+    {
+        extra.push((Text::new(key), raw));
+    }
+}
+
+fn read_software<'de, A: MapAccess<'de>>(mut map: A) -> Result<Option<Software>, A::Error> {
+    let mut software = Software::default();
+    let mut id = None;
+    while let Some(key) = map.next_key_seed(KeySeed)? {
+        let key: &str = &key;
+        let value = map.next_value_seed(ScalarSeed)?;
+        if key.eq_ignore_ascii_case("id") {
+            id = value.as_deref().and_then(parse_id);
+            continue;
+        }
+        let text = value.filter(|v| !is_sentinel(v));
+        let slot = match key {
+            k if k.eq_ignore_ascii_case("display_name") => &mut software.name,
+            k if k.eq_ignore_ascii_case("display_version") => &mut software.version,
+            k if k.eq_ignore_ascii_case("publisher") => &mut software.publisher,
+            k if k.eq_ignore_ascii_case("install_date") => {
+                read_time(key, text, &mut software.install_date, &mut software.extra);
+                continue;
+            }
+            _ => {
+                software
+                    .extra
+                    .push((Text::new(key), text.unwrap_or_default()));
+                continue;
+            }
+        };
+        *slot = text.unwrap_or_default();
+    }
+    // The title list may say `NAME` / `VERSION` where the machine sub-entity says
+    // `DISPLAY_NAME` / `DISPLAY_VERSION`; those stay in `extra` and fill the gap.
+    for (slot, alias) in [
+        (&mut software.name, "name"),
+        (&mut software.version, "version"),
+    ] {
+        if slot.is_empty()
+            && let Some((_, value)) = software
+                .extra
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(alias))
+        {
+            *slot = value.clone();
+        }
+    }
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    software.id = id;
+    software.extra.shrink_to_fit();
+    Ok(Some(software))
+}
+
+/// `"empty"` and the zero date mean "no value" (reference §7.3).
+fn is_sentinel(text: &str) -> bool {
+    let text = text.trim();
+    text.eq_ignore_ascii_case("empty") || text == "0000-00-00 00:00:00" || text == "0000-00-00"
+}
+
+/// Ids and counts: a non-negative integer, as a number or a string (`"12"`, `" 12 "`, `12.0`).
+fn parse_id(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(n);
+    }
+    let float: f64 = text.parse().ok()?;
+    (float.fract() == 0.0 && (0.0..9.0e15).contains(&float)).then_some(float as u64)
+}
+
+/// Object keys, borrowed from the input when they have no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// Any value as text: strings as they are, numbers and booleans spelled out, `null` as
+/// absent, and a nested object or list as its compact JSON (kept, not interpreted).
+struct ScalarSeed;
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed {
+    type Value = Option<Text>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed {
+    type Value = Option<Text>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Text::new(v)))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Text::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(compact_str::format_compact!("{v}")))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(compact_str::format_compact!("{v}")))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(compact_str::format_compact!("{v}")))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Text::const_new(if v { "true" } else { "false" })))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value: Value =
+            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Some(Text::from(value.to_string())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value: Value =
+            serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Some(Text::from(value.to_string())))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small answers (organizations, current user, errors) go through `serde_json::Value`.
+
+fn parse_value(call: &str, body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|error| json_error(call, &error))
+}
+
+/// Key comparison for the small answers: case, `_`, `-` and spaces do not matter.
+fn normalized_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The first of `names` (normalized spellings) present in `map`, in the order of `names`.
+fn field<'a>(map: &'a serde_json::Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names.iter().find_map(|name| {
+        map.iter()
+            .find(|(key, value)| !value.is_null() && normalized_key(key) == *name)
+            .map(|(_, value)| value)
+    })
+}
+
+fn value_to_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !is_sentinel(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn value_to_id(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64().or_else(|| parse_id(&n.to_string())),
+        Value::String(s) => parse_id(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every quirk from the reference in one page: string and number ids, a float id, key
+    /// casing, `Ram Total`, sentinels, `null`, a missing field, unknown fields, a nested
+    /// value, unusable ids (missing, negative, text, `null`), a non-object entry, and a
+    /// string `Count`.
+    const QUIRKY_PAGE: &str = r#"{
+        "count": "7",
+        "Warnings": ["ignored"],
+        "Machines": [
+            {"Id": "1", "Modified": "2020-03-11 08:21:38", "User": "", "Name": "Macbook Pro",
+             "Ip": "1.2.3.4", "Os_name": "", "Last_inventory": "0000-00-00 00:00:00",
+             "Last_sync": "0000-00-00 00:00:00", "Ram Total": "0 Bytes", "Ram_used": "0",
+             "Pagefile_size": "empty", "Manual_entry": "1"},
+            {"ID": 1042, "NAME": "WS-FIN-0042", "ip": "10.0.0.1,10.0.0.2", "Cs_Manufacturer": "HP",
+             "cs_model": "EliteBook", "Bios_Serial_Number": "5CG1234XYZ", "MAC": null,
+             "LAST_SYNC": "2024-05-02 10:01:03", "Last_inventory": "yesterday",
+             "Custom_field_value0": 17, "Virtual": false, "Labels": {"a": [1, 2]},
+             "Uptime": 1.5},
+            {"Name": "no id at all"},
+            {"Id": "-3", "Name": "negative id"},
+            {"Id": "abc", "Name": "text id"},
+            {"Id": null, "Name": "null id"},
+            "not an object",
+            {"Id": 7.0, "Os_name": "Ubuntu"}
+        ]
+    }"#;
+
+    #[test]
+    fn decodes_every_quirk_of_a_machine_page() {
+        let page = machines_page("list machines", QUIRKY_PAGE.as_bytes()).unwrap();
+        assert_eq!(page.count, Some(7));
+        assert_eq!(page.skipped, 5);
+        assert_eq!(page.items.len(), 3);
+
+        let manual = &page.items[0];
+        assert_eq!(manual.id, 1);
+        assert_eq!(manual.name, "Macbook Pro");
+        assert_eq!(manual.ip, "1.2.3.4");
+        assert_eq!(manual.user, "");
+        assert_eq!(manual.last_sync, None);
+        assert_eq!(manual.last_inventory, None);
+        assert_eq!(manual.field("Ram Total").as_deref(), Some("0 Bytes"));
+        assert_eq!(manual.field("ram_total").as_deref(), Some("0 Bytes"));
+        assert_eq!(manual.field("Pagefile_size").as_deref(), Some(""));
+        assert_eq!(manual.field("manual_entry").as_deref(), Some("1"));
+        // Unknown fields keep the key exactly as sent, in order.
+        let keys: Vec<&str> = manual.extra.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "Modified",
+                "Ram Total",
+                "Ram_used",
+                "Pagefile_size",
+                "Manual_entry"
+            ]
+        );
+
+        let hp = &page.items[1];
+        assert_eq!(hp.id, 1042);
+        assert_eq!(hp.name, "WS-FIN-0042");
+        assert_eq!(hp.ip, "10.0.0.1,10.0.0.2");
+        assert_eq!(hp.manufacturer, "HP");
+        assert_eq!(hp.model, "EliteBook");
+        assert_eq!(hp.serial, "5CG1234XYZ");
+        assert_eq!(hp.mac, "");
+        assert_eq!(
+            hp.last_sync,
+            Timestamp::parse("2024-05-02 10:01:03"),
+            "upper-case key"
+        );
+        assert!(hp.last_sync.is_some());
+        assert_eq!(hp.last_inventory, None);
+        assert_eq!(hp.field("Last_inventory").as_deref(), Some("yesterday"));
+        assert_eq!(hp.field("custom_field_value0").as_deref(), Some("17"));
+        assert_eq!(hp.field("Virtual").as_deref(), Some("false"));
+        assert_eq!(hp.field("Labels").as_deref(), Some(r#"{"a":[1,2]}"#));
+        assert_eq!(hp.field("Uptime").as_deref(), Some("1.5"));
+
+        assert_eq!(page.items[2].id, 7);
+        assert_eq!(page.items[2].os_name, "Ubuntu");
+    }
+
+    #[test]
+    fn decodes_the_reference_detail_with_software() {
+        let body = r#"{"Count": 1, "Machines": [{
+            "Id": "1042", "Name": "WS-FIN-0042", "Registry_size": "empty",
+            "Software": [
+                {"ID": "7310", "DISPLAY_NAME": "Google Chrome", "DISPLAY_VERSION": "124.0",
+                 "PUBLISHER": "Google LLC", "INSTALL_DATE": "2024-04-25 00:00:00"},
+                {"ID": "7311", "DISPLAY_NAME": "7-Zip 23.01 (x64)", "DISPLAY_VERSION": "23.01",
+                 "PUBLISHER": "Igor Pavlov", "INSTALL_DATE": "0000-00-00 00:00:00", "THREAT": "1"},
+                {"DISPLAY_NAME": "no id"}
+            ]}]}"#;
+        let detail = machine_detail("get machine 1042", body.as_bytes()).unwrap();
+        assert_eq!(detail.machine.id, 1042);
+        assert_eq!(detail.software.len(), 2);
+        let chrome = &detail.software[0];
+        assert_eq!(
+            (chrome.id, chrome.name.as_str(), chrome.version.as_str()),
+            (7310, "Google Chrome", "124.0")
+        );
+        assert_eq!(chrome.publisher, "Google LLC");
+        assert!(chrome.install_date.is_some());
+        assert_eq!(detail.software[1].install_date, None);
+        assert_eq!(
+            detail.software[1].extra,
+            vec![(Text::new("THREAT"), Text::new("1"))]
+        );
+        // The list decoder leaves software out of the compact record.
+        let page = machines_page("list", body.as_bytes()).unwrap();
+        assert!(page.items[0].field("Software").is_none());
+    }
+
+    #[test]
+    fn a_missing_machine_is_not_found() {
+        let error = machine_detail("get machine 9", br#"{"Machines": []}"#).unwrap_err();
+        assert!(matches!(error, ApiError::NotFound(_)));
+    }
+
+    #[test]
+    fn software_titles_accept_name_and_version_spellings() {
+        let body = br#"{"Software": [{"Id": 5, "Name": "Firefox", "Version": "125", "Publisher": "Mozilla"}]}"#;
+        let page = software_page("list software", body).unwrap();
+        assert_eq!(page.count, None);
+        assert_eq!(page.items[0].name, "Firefox");
+        assert_eq!(page.items[0].version, "125");
+        assert_eq!(page.items[0].publisher, "Mozilla");
+    }
+
+    #[test]
+    fn broken_bodies_are_decode_errors_naming_the_call() {
+        let cases: [&[u8]; 8] = [
+            b"",
+            b"{\"Machines\": [{\"Id\": \"1\", \"Na",
+            b"<html>502 Bad Gateway</html>",
+            b"{\"Count\": 3}",
+            b"{\"Machines\": 5}",
+            b"{\"Machines\": []} trailing",
+            b"\xff\xfe{}",
+            b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        ];
+        for body in cases {
+            match machines_page("list machines page 3", body) {
+                Err(ApiError::Decode { call, detail }) => {
+                    assert_eq!(call, "list machines page 3");
+                    assert!(!detail.is_empty());
+                }
+                other => panic!("{:?} gave {other:?}", String::from_utf8_lossy(body)),
+            }
+        }
+        let truncated = machines_page("p", b"{\"Machines\": [{\"Id\": \"1\"").unwrap_err();
+        assert!(truncated.to_string().contains("truncated"), "{truncated}");
+    }
+
+    #[test]
+    fn an_empty_list_and_a_zero_count_without_list_are_fine() {
+        let page = machines_page("p", br#"{"Count": 0}"#).unwrap();
+        assert!(page.items.is_empty());
+        let page = machines_page("p", br#"{"Count": 0, "Machines": null}"#).unwrap();
+        assert!(page.items.is_empty());
+        let page = machines_page("p", br#"[{"Id": 3}]"#).unwrap();
+        assert_eq!(page.items[0].id, 3);
+    }
+
+    #[test]
+    fn decoding_never_panics_on_arbitrary_bytes() {
+        // A cheap deterministic fuzz: every prefix of the quirky page and byte-flipped copies.
+        let body = QUIRKY_PAGE.as_bytes();
+        for end in 0..body.len() {
+            let _ = machines_page("p", &body[..end]);
+            let _ = machine_detail("p", &body[..end]);
+            let _ = organizations("p", &body[..end]);
+            let _ = current_user("p", &body[..end]);
+        }
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..2_000 {
+            let mut mutated = body.to_vec();
+            for _ in 0..4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let at = (state % mutated.len() as u64) as usize;
+                mutated[at] = (state >> 32) as u8;
+            }
+            let _ = machines_page("p", &mutated);
+            let _ = software_page("p", &mutated);
+        }
+    }
+
+    #[test]
+    fn organizations_in_the_shapes_seen() {
+        let orgs = organizations(
+            "orgs",
+            br#"{"Organizations": [{"id": 1, "name": "Default"}, {"Id": "2", "Name": "Lab"}, {"name": "no id"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            orgs,
+            vec![
+                Organization {
+                    id: 1,
+                    name: "Default".into()
+                },
+                Organization {
+                    id: 2,
+                    name: "Lab".into()
+                }
+            ]
+        );
+        let bare = organizations(
+            "orgs",
+            br#"[{"organizationId": 4, "organizationName": "X"}]"#,
+        )
+        .unwrap();
+        assert_eq!(bare[0].id, 4);
+        assert!(matches!(
+            organizations("orgs", b"{\"x\": 1}"),
+            Err(ApiError::Decode { .. })
+        ));
+    }
+
+    #[test]
+    fn current_user_in_the_shapes_seen() {
+        let user = current_user(
+            "me",
+            br#"{"id": 10, "user_name": "viewer", "full_name": "Vera Viewer", "role": {"id": 2, "name": "Read Only Administrator"}}"#,
+        )
+        .unwrap();
+        assert_eq!(user.id, 10);
+        assert_eq!(user.user_name, "viewer");
+        assert_eq!(user.full_name, "Vera Viewer");
+        assert_eq!(user.role, Role::ReadOnlyAdministrator);
+        let wrapped = current_user(
+            "me",
+            br#"{"Users": [{"Id": "3", "userName": "jdoe", "Role": "User"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(wrapped.user_name, "jdoe");
+        assert_eq!(wrapped.role, Role::StandardUser);
+        assert!(matches!(
+            current_user("me", br#"{"id": 1}"#),
+            Err(ApiError::Decode { .. })
+        ));
+    }
+
+    #[test]
+    fn role_names_are_matched_loosely() {
+        assert_eq!(role_from_name("Administrator"), Role::Administrator);
+        assert_eq!(
+            role_from_name("read-only administrator"),
+            Role::ReadOnlyAdministrator
+        );
+        assert_eq!(role_from_name("Standard User"), Role::StandardUser);
+        assert_eq!(
+            role_from_name("Helpdesk"),
+            Role::Other("Helpdesk".to_string())
+        );
+    }
+
+    #[test]
+    fn error_envelopes_are_read() {
+        assert_eq!(
+            error_body(
+                br#"{"errorCode": -1, "errorDescription": "User not fully authenticated."}"#
+            ),
+            Some(ErrorBody {
+                code: Some(-1),
+                description: "User not fully authenticated.".into()
+            })
+        );
+        assert_eq!(error_body(b"not json"), None);
+        assert_eq!(error_body(br#"{"Machines": []}"#), None);
+    }
+}

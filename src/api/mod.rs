@@ -17,4 +17,4 @@ pub use error::ApiError;
 pub use model::{
     CurrentUser, Machine, MachineDetail, Organization, Role, Software, Text, Timestamp,
 };
-pub use query::Query;
+pub use query::{Direction, Filter, Level, Op, Query, SortKey};

@@ -4,6 +4,8 @@
 //! without a heap allocation. Sentinels the appliance uses for "no value" (`"empty"`,
 //! `"0000-00-00 00:00:00"`) are read as absent by the decoder.
 
+use std::borrow::Cow;
+
 use compact_str::CompactString;
 
 /// Text as stored in records.
@@ -149,6 +151,54 @@ pub struct Machine {
     pub last_inventory: Option<Timestamp>,
     /// Every other field, in the order the appliance sent them: (key as sent, raw value).
     pub extra: Vec<(Text, Text)>,
+}
+
+impl Machine {
+    /// Any field by the appliance's name, typed or kept in `extra`: case does not matter, and
+    /// a space matches `_` (so `ram_total` finds `"Ram Total"`). Times come formatted as the
+    /// appliance writes them. `None` when the appliance did not send the field.
+    pub fn field(&self, name: &str) -> Option<Cow<'_, str>> {
+        let typed: Option<&Text> = match () {
+            _ if same_key(name, "Name") => Some(&self.name),
+            _ if same_key(name, "Ip") => Some(&self.ip),
+            _ if same_key(name, "Os_name") => Some(&self.os_name),
+            _ if same_key(name, "User") => Some(&self.user),
+            _ if same_key(name, "Cs_model") => Some(&self.model),
+            _ if same_key(name, "Cs_manufacturer") => Some(&self.manufacturer),
+            _ if same_key(name, "Bios_serial_number") => Some(&self.serial),
+            _ if same_key(name, "Mac") => Some(&self.mac),
+            _ => None,
+        };
+        if let Some(text) = typed {
+            return Some(Cow::Borrowed(text.as_str()));
+        }
+        if same_key(name, "Id") {
+            return Some(Cow::Owned(self.id.to_string()));
+        }
+        for (key, time) in [
+            ("Last_sync", self.last_sync),
+            ("Last_inventory", self.last_inventory),
+        ] {
+            if same_key(name, key)
+                && let Some(time) = time
+            {
+                return Some(Cow::Owned(time.format()));
+            }
+        }
+        self.extra
+            .iter()
+            .find(|(key, _)| same_key(key, name))
+            .map(|(_, value)| Cow::Borrowed(value.as_str()))
+    }
+}
+
+/// Field names compare without case, and a space equals `_` (`"Ram Total"` = `ram_total`).
+pub fn same_key(a: &str, b: &str) -> bool {
+    let fold = |byte: u8| match byte {
+        b' ' => b'_',
+        other => other.to_ascii_lowercase(),
+    };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
 }
 
 /// One software title installed on a machine (the `Software` sub-entity, upper-case keys).
