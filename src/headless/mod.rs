@@ -4,9 +4,11 @@
 //!
 //! - [`failure`]: the error type every command returns, and its exit code.
 //! - [`info`]: `kace-tui info`, the resolved paths and profile.
+//! - [`output`]: the table, json, jsonl and csv formats.
 
 pub mod failure;
 pub mod info;
+pub mod output;
 
 use std::process::ExitCode;
 
