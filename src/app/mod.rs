@@ -1,1 +1,3 @@
-//! (Skeleton: filled in by the TUI issue.)
+//! The one owned application state and the pure `update` function.
+pub mod keymap;
+pub mod table;

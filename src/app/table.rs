@@ -1,0 +1,767 @@
+//! The machine table model: rows, live filter, cached sorts and a selection that follows the
+//! machine, built to stay instant at 100,000 rows.
+//!
+//! - `view` holds the indices of the rows that pass the filter, in sort order; rendering only
+//!   builds widgets for the window of `view` that is on screen.
+//! - Each row has a lower-case, sanitized search text of its visible columns (`Hay`), searched
+//!   with `memchr::memmem`; when the filter text only grows, the current view is narrowed
+//!   instead of searching every row again.
+//! - Ascending sort permutations are cached per column; descending walks one backwards. Pages
+//!   that stream in are merged into the active permutation instead of re-sorting everything.
+//! - The selection is remembered by machine id, so sorting, filtering and refreshing keep it.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use memchr::memmem;
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Machine, Timestamp};
+use crate::sanitize::for_display;
+
+/// A column of the machine list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    Name,
+    Ip,
+    Os,
+    User,
+    LastSync,
+    Model,
+}
+
+impl Column {
+    pub const ALL: [Column; 6] = [
+        Column::Name,
+        Column::Ip,
+        Column::Os,
+        Column::User,
+        Column::LastSync,
+        Column::Model,
+    ];
+
+    /// The header text.
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Name => "NAME",
+            Column::Ip => "IP",
+            Column::Os => "OS",
+            Column::User => "USER",
+            Column::LastSync => "LAST SYNC",
+            Column::Model => "MODEL",
+        }
+    }
+
+    /// The position of the column in the search text, for the text columns.
+    fn hay_field(self) -> Option<usize> {
+        match self {
+            Column::Name => Some(0),
+            Column::Ip => Some(1),
+            Column::Os => Some(2),
+            Column::User => Some(3),
+            Column::Model => Some(4),
+            Column::LastSync => None,
+        }
+    }
+
+    /// The column a `name:value` filter prefix targets.
+    fn from_filter_prefix(prefix: &str) -> Option<Column> {
+        match prefix.to_ascii_lowercase().as_str() {
+            "name" | "host" => Some(Column::Name),
+            "ip" => Some(Column::Ip),
+            "os" => Some(Column::Os),
+            "user" => Some(Column::User),
+            "model" => Some(Column::Model),
+            _ => None,
+        }
+    }
+}
+
+/// Number of text fields in a [`Hay`].
+const HAY_FIELDS: usize = 5;
+/// Separates the fields of a [`Hay`] so a match cannot span two columns.
+const HAY_SEPARATOR: char = '\u{1f}';
+
+/// The sanitized, lower-case search text of one row: name, IP, OS, user and model.
+#[derive(Clone, Debug)]
+struct Hay {
+    text: Box<str>,
+    /// Byte end of each field in `text`.
+    ends: [u32; HAY_FIELDS],
+}
+
+impl Hay {
+    fn new(machine: &Machine) -> Hay {
+        let fields = [
+            &machine.name,
+            &machine.ip,
+            &machine.os_name,
+            &machine.user,
+            &machine.model,
+        ];
+        let mut text = String::new();
+        let mut ends = [0u32; HAY_FIELDS];
+        for (i, field) in fields.into_iter().enumerate() {
+            if i > 0 {
+                text.push(HAY_SEPARATOR);
+            }
+            text.push_str(&for_display(field).to_lowercase());
+            ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        }
+        Hay {
+            text: text.into_boxed_str(),
+            ends,
+        }
+    }
+
+    fn field(&self, index: usize) -> &str {
+        let start = if index == 0 {
+            0
+        } else {
+            self.ends[index - 1] as usize + HAY_SEPARATOR.len_utf8()
+        };
+        self.text
+            .get(start..self.ends[index] as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// A parsed filter: `text`, `column:text`, and a leading `!` to invert. Smart case: all
+/// lower-case text matches any case; any upper-case letter makes it case-sensitive.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filter {
+    needle: String,
+    column: Option<Column>,
+    invert: bool,
+    case_sensitive: bool,
+}
+
+impl Filter {
+    pub fn parse(text: &str) -> Filter {
+        let (invert, rest) = match text.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (column, needle) = match rest.split_once(':') {
+            Some((prefix, value)) => match Column::from_filter_prefix(prefix) {
+                Some(column) => (Some(column), value),
+                None => (None, rest),
+            },
+            None => (None, rest),
+        };
+        let case_sensitive = needle.chars().any(char::is_uppercase);
+        Filter {
+            needle: if case_sensitive {
+                needle.to_string()
+            } else {
+                needle.to_lowercase()
+            },
+            column,
+            invert,
+            case_sensitive,
+        }
+    }
+
+    /// A filter that lets everything through.
+    pub fn is_empty(&self) -> bool {
+        self.needle.is_empty()
+    }
+
+    /// Whether every row this filter keeps is also kept by `previous`, so the previous result
+    /// can be narrowed instead of searching all rows.
+    fn narrows(&self, previous: &Filter) -> bool {
+        !self.invert
+            && !previous.invert
+            && self.column == previous.column
+            && self.case_sensitive == previous.case_sensitive
+            && self.needle.contains(previous.needle.as_str())
+    }
+}
+
+/// Sort column and direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sort {
+    pub column: Column,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Sort {
+        Sort {
+            column: Column::Name,
+            descending: false,
+        }
+    }
+}
+
+/// The machine rows of one organization with their filter, sort and selection.
+#[derive(Clone, Debug, Default)]
+pub struct MachineTable {
+    machines: Vec<Machine>,
+    hays: Vec<Hay>,
+    /// First IPv4 address of each row as a number, for sorting.
+    ip_keys: Vec<Option<u32>>,
+    /// Which load last delivered each row; rows missing from a finished refresh are dropped.
+    generation: Vec<u32>,
+    current_generation: u32,
+    by_id: HashMap<u64, u32>,
+    /// Cached ascending permutations of all rows, per column.
+    sorted: HashMap<Column, Vec<u32>>,
+    sort: Sort,
+    filter_text: String,
+    filter: Filter,
+    /// Indices of the rows that pass the filter, in sort order.
+    view: Vec<u32>,
+    /// Position of the selection in `view`.
+    selected: usize,
+    /// The machine the user selected; followed across sort, filter and refresh.
+    selected_id: Option<u64>,
+    /// First row of `view` on screen.
+    offset: usize,
+}
+
+impl MachineTable {
+    pub fn new(sort: Sort) -> MachineTable {
+        MachineTable {
+            sort,
+            ..MachineTable::default()
+        }
+    }
+
+    /// Every row, in arrival order.
+    pub fn machines(&self) -> &[Machine] {
+        &self.machines
+    }
+
+    pub fn total(&self) -> usize {
+        self.machines.len()
+    }
+
+    pub fn visible_count(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn sort(&self) -> Sort {
+        self.sort
+    }
+
+    pub fn filter_text(&self) -> &str {
+        &self.filter_text
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        (!self.view.is_empty()).then_some(self.selected)
+    }
+
+    pub fn selected(&self) -> Option<&Machine> {
+        let index = *self.view.get(self.selected)?;
+        self.machines.get(index as usize)
+    }
+
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The machines at view positions `start..start + len` (the window on screen).
+    pub fn window(&self, start: usize, len: usize) -> impl Iterator<Item = &Machine> {
+        self.view
+            .iter()
+            .skip(start)
+            .take(len)
+            .filter_map(|&i| self.machines.get(i as usize))
+    }
+
+    /// Starts a new load: rows it does not deliver are dropped when it finishes.
+    pub fn begin_refresh(&mut self) {
+        self.current_generation = self.current_generation.wrapping_add(1);
+    }
+
+    /// Adds or updates rows (matched by id) as a page arrives, keeping sort, filter and
+    /// selection.
+    pub fn upsert(&mut self, machines: Vec<Machine>) {
+        let first_new = self.machines.len();
+        let mut keys_changed = false;
+        for machine in machines {
+            if let Some(&index) = self.by_id.get(&machine.id) {
+                let index = index as usize;
+                let old = &self.machines[index];
+                keys_changed |= old.name != machine.name
+                    || old.ip != machine.ip
+                    || old.os_name != machine.os_name
+                    || old.user != machine.user
+                    || old.model != machine.model
+                    || old.last_sync != machine.last_sync;
+                self.hays[index] = Hay::new(&machine);
+                self.ip_keys[index] = first_ipv4(&machine.ip);
+                self.generation[index] = self.current_generation;
+                self.machines[index] = machine;
+            } else {
+                let Ok(index) = u32::try_from(self.machines.len()) else {
+                    continue; // more than 4 billion rows cannot be indexed
+                };
+                self.by_id.insert(machine.id, index);
+                self.hays.push(Hay::new(&machine));
+                self.ip_keys.push(first_ipv4(&machine.ip));
+                self.generation.push(self.current_generation);
+                self.machines.push(machine);
+            }
+        }
+        if keys_changed {
+            self.sorted.clear();
+        } else {
+            self.merge_new_rows(first_new);
+        }
+        self.rebuild_view();
+    }
+
+    /// Ends a refresh: drops the rows the last load no longer delivered.
+    pub fn finish_refresh(&mut self) {
+        let generation = self.current_generation;
+        if self.generation.iter().all(|&g| g == generation) {
+            return;
+        }
+        let keep: Vec<bool> = self.generation.iter().map(|&g| g == generation).collect();
+        let mut index = 0;
+        self.machines.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+        let mut index = 0;
+        self.hays.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+        let mut index = 0;
+        self.ip_keys.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+        self.generation.retain(|&g| g == generation);
+        self.by_id = self
+            .machines
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id, i as u32))
+            .collect();
+        self.sorted.clear();
+        self.rebuild_view();
+    }
+
+    /// Sorts by `column`; choosing the current column again inverts the order.
+    pub fn sort_by(&mut self, column: Column) {
+        if self.sort.column == column {
+            self.sort.descending = !self.sort.descending;
+        } else {
+            self.sort = Sort {
+                column,
+                descending: column == Column::LastSync,
+            };
+        }
+        self.rebuild_view();
+    }
+
+    pub fn invert_sort(&mut self) {
+        self.sort.descending = !self.sort.descending;
+        self.rebuild_view();
+    }
+
+    /// Applies a new filter text, narrowing the current result when possible.
+    pub fn set_filter(&mut self, text: &str) {
+        if text == self.filter_text {
+            return;
+        }
+        let filter = Filter::parse(text);
+        let narrow = !self.filter.is_empty() && filter.narrows(&self.filter);
+        self.filter_text = text.to_string();
+        self.filter = filter;
+        if narrow {
+            let matcher = Matcher::new(&self.filter);
+            let (hays, machines) = (&self.hays, &self.machines);
+            self.view
+                .retain(|&i| matcher.matches(&hays[i as usize], &machines[i as usize]));
+            self.reselect();
+        } else {
+            self.rebuild_view();
+        }
+    }
+
+    /// Moves the selection by `delta` rows (clamped) and remembers the machine.
+    pub fn move_by(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            return;
+        }
+        let last = self.view.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.selected_id = self.selected().map(|m| m.id);
+    }
+
+    pub fn select_first(&mut self) {
+        self.move_by(isize::MIN);
+    }
+
+    pub fn select_last(&mut self) {
+        self.move_by(isize::MAX);
+    }
+
+    /// Selects the machine with `id` if it is in the view.
+    pub fn select_id(&mut self, id: u64) {
+        self.selected_id = Some(id);
+        self.reselect();
+    }
+
+    /// Keeps the selection inside a window of `height` rows, scrolling as little as possible.
+    pub fn scroll_to_selection(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        let max_offset = self.view.len().saturating_sub(height);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    fn rebuild_view(&mut self) {
+        self.ensure_sorted(self.sort.column);
+        let matcher = Matcher::new(&self.filter);
+        let order = &self.sorted[&self.sort.column];
+        let keep = |&&i: &&u32| matcher.matches(&self.hays[i as usize], &self.machines[i as usize]);
+        self.view = if self.sort.descending {
+            order.iter().rev().filter(keep).copied().collect()
+        } else {
+            order.iter().filter(keep).copied().collect()
+        };
+        self.reselect();
+    }
+
+    /// Puts the selection back on the remembered machine, or keeps its position when that
+    /// machine is filtered out (the id is kept, so clearing the filter finds it again).
+    fn reselect(&mut self) {
+        let found = self.selected_id.and_then(|id| {
+            self.view
+                .iter()
+                .position(|&i| self.machines[i as usize].id == id)
+        });
+        match found {
+            Some(position) => self.selected = position,
+            None => {
+                self.selected = self.selected.min(self.view.len().saturating_sub(1));
+                if self.selected_id.is_none() {
+                    self.selected_id = self.selected().map(|m| m.id);
+                }
+            }
+        }
+    }
+
+    fn ensure_sorted(&mut self, column: Column) {
+        if self.sorted.contains_key(&column) {
+            return;
+        }
+        let mut order: Vec<u32> = (0..self.machines.len() as u32).collect();
+        order.sort_by(|&a, &b| self.compare(column, a as usize, b as usize));
+        self.sorted.insert(column, order);
+    }
+
+    /// Merges rows `first_new..` into the cached permutation of the active column and drops
+    /// the other caches (they are rebuilt when asked for).
+    fn merge_new_rows(&mut self, first_new: usize) {
+        let column = self.sort.column;
+        self.sorted.retain(|&c, _| c == column);
+        let Some(existing) = self.sorted.remove(&column) else {
+            return;
+        };
+        let mut fresh: Vec<u32> = (first_new as u32..self.machines.len() as u32).collect();
+        fresh.sort_by(|&a, &b| self.compare(column, a as usize, b as usize));
+        let mut merged = Vec::with_capacity(existing.len() + fresh.len());
+        let (mut i, mut j) = (0, 0);
+        while i < existing.len() && j < fresh.len() {
+            if self.compare(column, fresh[j] as usize, existing[i] as usize) == Ordering::Less {
+                merged.push(fresh[j]);
+                j += 1;
+            } else {
+                merged.push(existing[i]);
+                i += 1;
+            }
+        }
+        merged.extend_from_slice(&existing[i..]);
+        merged.extend_from_slice(&fresh[j..]);
+        self.sorted.insert(column, merged);
+    }
+
+    /// Ascending order of two rows by `column`; empty values last, ties by name then id, so
+    /// the order is total and descending is exactly its reverse.
+    fn compare(&self, column: Column, a: usize, b: usize) -> Ordering {
+        let by_text = |field: usize| {
+            let (x, y) = (self.hays[a].field(field), self.hays[b].field(field));
+            x.is_empty().cmp(&y.is_empty()).then_with(|| x.cmp(y))
+        };
+        let primary = match column {
+            Column::Ip => {
+                let (x, y) = (self.ip_keys[a], self.ip_keys[b]);
+                x.is_none()
+                    .cmp(&y.is_none())
+                    .then(x.cmp(&y))
+                    .then_with(|| by_text(1))
+            }
+            Column::LastSync => self.machines[a].last_sync.cmp(&self.machines[b].last_sync),
+            other => other.hay_field().map_or(Ordering::Equal, by_text),
+        };
+        primary
+            .then_with(|| by_text(0))
+            .then_with(|| self.machines[a].id.cmp(&self.machines[b].id))
+    }
+
+    /// Whether the row's last sync is older than `threshold_secs` before `now` (or never).
+    pub fn is_stale(machine: &Machine, now: Timestamp, threshold_secs: i64) -> bool {
+        machine
+            .last_sync
+            .is_none_or(|sync| now.0 - sync.0 > threshold_secs)
+    }
+}
+
+/// A compiled [`Filter`].
+struct Matcher<'a> {
+    filter: &'a Filter,
+    finder: memmem::Finder<'a>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(filter: &'a Filter) -> Matcher<'a> {
+        Matcher {
+            filter,
+            finder: memmem::Finder::new(filter.needle.as_bytes()),
+        }
+    }
+
+    fn matches(&self, hay: &Hay, machine: &Machine) -> bool {
+        if self.filter.is_empty() {
+            return true;
+        }
+        let found = if self.filter.case_sensitive {
+            let fields = [
+                &machine.name,
+                &machine.ip,
+                &machine.os_name,
+                &machine.user,
+                &machine.model,
+            ];
+            match self.filter.column.and_then(Column::hay_field) {
+                Some(field) => self.contains(&for_display(fields[field])),
+                None => fields.iter().any(|f| self.contains(&for_display(f))),
+            }
+        } else {
+            match self.filter.column.and_then(Column::hay_field) {
+                Some(field) => self.contains(hay.field(field)),
+                None => self.contains(&hay.text),
+            }
+        };
+        found != self.filter.invert
+    }
+
+    fn contains(&self, text: &str) -> bool {
+        self.finder.find(text.as_bytes()).is_some()
+    }
+}
+
+/// The first IPv4 address of a (possibly comma-separated) IP field, as a number.
+fn first_ipv4(ip: &str) -> Option<u32> {
+    ip.split(',')
+        .find_map(|part| part.trim().parse::<std::net::Ipv4Addr>().ok())
+        .map(u32::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(id: u64, name: &str, ip: &str, os: &str, user: &str, sync: i64) -> Machine {
+        Machine {
+            id,
+            name: name.into(),
+            ip: ip.into(),
+            os_name: os.into(),
+            user: user.into(),
+            last_sync: (sync > 0).then_some(Timestamp(sync)),
+            ..Machine::default()
+        }
+    }
+
+    fn sample() -> MachineTable {
+        let mut table = MachineTable::new(Sort::default());
+        table.upsert(vec![
+            machine(1, "WS-FIN-0042", "10.0.0.42", "Windows 11", "jdoe", 500),
+            machine(2, "srv-db-01", "10.0.0.5", "Ubuntu 22.04", "root", 900),
+            machine(
+                3,
+                "WS-HR-0007",
+                "10.0.1.7, 192.168.1.7",
+                "Windows 10",
+                "asmith",
+                100,
+            ),
+            machine(4, "mac-design-3", "10.0.0.100", "macOS 14", "jdoe", 0),
+        ]);
+        table
+    }
+
+    fn names(table: &MachineTable) -> Vec<String> {
+        table
+            .window(0, usize::MAX)
+            .map(|m| m.name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn sorts_by_name_case_insensitively_and_inverts() {
+        let mut table = sample();
+        assert_eq!(
+            names(&table),
+            ["mac-design-3", "srv-db-01", "WS-FIN-0042", "WS-HR-0007"]
+        );
+        table.invert_sort();
+        assert_eq!(
+            names(&table),
+            ["WS-HR-0007", "WS-FIN-0042", "srv-db-01", "mac-design-3"]
+        );
+    }
+
+    #[test]
+    fn sorts_ips_numerically_and_sync_newest_first() {
+        let mut table = sample();
+        table.sort_by(Column::Ip);
+        assert_eq!(
+            names(&table),
+            ["srv-db-01", "WS-FIN-0042", "mac-design-3", "WS-HR-0007"]
+        );
+        table.sort_by(Column::LastSync);
+        assert_eq!(
+            names(&table),
+            ["srv-db-01", "WS-FIN-0042", "WS-HR-0007", "mac-design-3"]
+        );
+    }
+
+    #[test]
+    fn filter_is_smart_case_column_aware_and_invertible() {
+        let mut table = sample();
+        table.set_filter("ws-");
+        assert_eq!(names(&table), ["WS-FIN-0042", "WS-HR-0007"]);
+        table.set_filter("WS-");
+        assert_eq!(names(&table), ["WS-FIN-0042", "WS-HR-0007"]);
+        table.set_filter("Ws-");
+        assert!(names(&table).is_empty());
+        table.set_filter("user:jdoe");
+        assert_eq!(names(&table), ["mac-design-3", "WS-FIN-0042"]);
+        table.set_filter("!os:windows");
+        assert_eq!(names(&table), ["mac-design-3", "srv-db-01"]);
+        table.set_filter("ip:192.168");
+        assert_eq!(names(&table), ["WS-HR-0007"]);
+        // An unknown prefix is plain text (so IPv6 and URLs still work).
+        table.set_filter("fe80::1");
+        assert!(names(&table).is_empty());
+        table.set_filter("");
+        assert_eq!(table.visible_count(), 4);
+    }
+
+    #[test]
+    fn a_match_cannot_span_two_columns() {
+        let mut table = sample();
+        table.set_filter("0042 10.0");
+        assert!(names(&table).is_empty());
+    }
+
+    #[test]
+    fn narrowing_gives_the_same_result_as_a_full_search() {
+        let mut narrowed = sample();
+        for text in ["w", "wi", "win", "windows 1", "windows 11"] {
+            narrowed.set_filter(text);
+            let mut fresh = sample();
+            fresh.set_filter(text);
+            assert_eq!(names(&narrowed), names(&fresh), "{text}");
+        }
+    }
+
+    #[test]
+    fn selection_follows_the_machine_across_sort_filter_and_refresh() {
+        let mut table = sample();
+        table.select_id(3);
+        assert_eq!(table.selected().unwrap().name, "WS-HR-0007");
+        table.sort_by(Column::LastSync);
+        assert_eq!(table.selected().unwrap().id, 3);
+        table.set_filter("ws");
+        assert_eq!(table.selected().unwrap().id, 3);
+        // Filtered out: the position is kept, and clearing the filter finds it again.
+        table.set_filter("srv");
+        assert_eq!(table.selected().unwrap().id, 2);
+        table.set_filter("");
+        assert_eq!(table.selected().unwrap().id, 3);
+        // A refresh that adds rows in front keeps it too.
+        table.begin_refresh();
+        table.upsert(vec![machine(9, "aaa-first", "1.1.1.1", "x", "y", 950)]);
+        assert_eq!(table.selected().unwrap().id, 3);
+    }
+
+    #[test]
+    fn streamed_pages_merge_into_the_sorted_order() {
+        let mut table = sample();
+        table.upsert(vec![
+            machine(10, "b-new", "", "", "", 1),
+            machine(11, "zz-new", "", "", "", 1),
+        ]);
+        assert_eq!(
+            names(&table),
+            [
+                "b-new",
+                "mac-design-3",
+                "srv-db-01",
+                "WS-FIN-0042",
+                "WS-HR-0007",
+                "zz-new"
+            ]
+        );
+        // The merged order equals a full sort.
+        let mut fresh = MachineTable::new(Sort::default());
+        fresh.upsert(table.machines().to_vec());
+        assert_eq!(names(&table), names(&fresh));
+    }
+
+    #[test]
+    fn finished_refresh_drops_rows_that_disappeared_and_updates_changed_ones() {
+        let mut table = sample();
+        table.begin_refresh();
+        table.upsert(vec![
+            machine(1, "WS-FIN-0042", "10.0.0.42", "Windows 11", "jdoe", 500),
+            machine(2, "aaa-renamed", "10.0.0.5", "Ubuntu 22.04", "root", 900),
+        ]);
+        assert_eq!(table.total(), 4);
+        table.finish_refresh();
+        assert_eq!(names(&table), ["aaa-renamed", "WS-FIN-0042"]);
+    }
+
+    #[test]
+    fn scrolling_keeps_the_selection_on_screen() {
+        let mut table = MachineTable::new(Sort::default());
+        table.upsert(
+            (0..100)
+                .map(|i| machine(i, &format!("m{i:03}"), "", "", "", 1))
+                .collect(),
+        );
+        table.move_by(50);
+        table.scroll_to_selection(10);
+        assert_eq!(table.offset(), 41);
+        table.move_by(-45);
+        table.scroll_to_selection(10);
+        assert_eq!(table.offset(), 5);
+        table.select_last();
+        table.scroll_to_selection(10);
+        assert_eq!(table.offset(), 90);
+    }
+
+    #[test]
+    fn hostile_strings_are_searched_as_displayed() {
+        let mut table = MachineTable::new(Sort::default());
+        table.upsert(vec![machine(1, "WKS\u{200b}-01", "", "", "", 1)]);
+        table.set_filter("wks-01");
+        assert_eq!(table.visible_count(), 1);
+    }
+}
