@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::app::keymap::Keymap;
+use crate::app::table::Column;
+
 pub use resolve::{Resolved, resolve};
 
 /// The whole configuration file.
@@ -72,11 +75,39 @@ pub struct Profile {
 pub struct UiSettings {
     /// Machines whose last check-in is older than this many days are shown as stale.
     pub stale_after_days: Option<u32>,
-    /// Columns of the machine list, in order, by the appliance's field name (`Name`, `Ip`, ...).
-    pub columns: Option<Vec<String>>,
-    /// Key overrides: action name → key, e.g. `quit = "ctrl-q"`.
+    /// Columns of the machine list, in order: name, ip, os, user, last_sync, model.
+    pub columns: Option<Vec<Column>>,
+    /// Key overrides by action name (`"refresh"`, or `"machines.refresh"` for one screen):
+    /// one key or a list, e.g. `quit = "ctrl-q"`, `move_down = ["j", "ctrl-n"]`.
     #[serde(default)]
-    pub keys: BTreeMap<String, String>,
+    pub keys: BTreeMap<String, Keys>,
+}
+
+/// One key or several for an action in `[ui.keys]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Keys {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Keys {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Keys::One(key) => vec![key.clone()],
+            Keys::Many(keys) => keys.clone(),
+        }
+    }
+}
+
+impl UiSettings {
+    /// The key overrides in the form [`Keymap::with_overrides`] takes.
+    pub fn key_overrides(&self) -> Vec<(String, Vec<String>)> {
+        self.keys
+            .iter()
+            .map(|(action, keys)| (action.clone(), keys.to_vec()))
+            .collect()
+    }
 }
 
 /// A configuration file that cannot be used. Its message names the file, and where it can, the
@@ -155,6 +186,12 @@ impl ConfigFile {
                 &["log_level"],
                 format!("\"{level}\" is not one of off, error, warn, info, debug, trace"),
             ));
+        }
+        for (action, keys) in &self.ui.keys {
+            let overrides = [(action.as_str(), keys.to_vec())];
+            if let Err(error) = Keymap::defaults().with_overrides(overrides) {
+                return Err(error_at_key(&["ui", "keys", action], error.to_string()));
+            }
         }
         for (name, profile) in &self.profiles {
             if profile.server.trim().is_empty() {
@@ -290,10 +327,11 @@ server = "https://lab.example.com"
 
 [ui]
 stale_after_days = 14
-columns = ["Name", "Ip", "Last_sync"]
+columns = ["name", "ip", "last_sync"]
 
 [ui.keys]
 quit = "ctrl-q"
+move_down = ["j", "ctrl-n"]
 "#,
         )
         .unwrap();
@@ -302,7 +340,11 @@ quit = "ctrl-q"
         assert!(prod.readonly);
         assert_eq!(config.profiles["lab"].user, None);
         assert_eq!(config.ui.stale_after_days, Some(14));
-        assert_eq!(config.ui.keys["quit"], "ctrl-q");
+        assert_eq!(config.ui.keys["quit"], Keys::One("ctrl-q".into()));
+        assert_eq!(
+            config.ui.columns,
+            Some(vec![Column::Name, Column::Ip, Column::LastSync])
+        );
     }
 
     #[test]
@@ -349,6 +391,23 @@ quit = "ctrl-q"
         assert_eq!(error.location, Some((3, 1)));
         assert_eq!(error.key.as_deref(), Some("default_profile"));
         assert!(error.message.contains("profiles: a"), "{error}");
+    }
+
+    #[test]
+    fn a_key_override_for_an_unknown_action_names_its_line() {
+        let error = parse("[ui.keys]\nquit = \"q\"\nteleport = \"t\"\n").unwrap_err();
+        assert_eq!(error.location, Some((3, 1)), "{error}");
+        assert_eq!(error.key.as_deref(), Some("ui.keys.teleport"));
+        assert!(error.message.contains("teleport"), "{error}");
+        let error = parse("[ui.keys]\nquit = \"ctrl-nope\"\n").unwrap_err();
+        assert_eq!(error.key.as_deref(), Some("ui.keys.quit"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_column_is_reported() {
+        let error = parse("[ui]\ncolumns = [\"name\", \"colour\"]\n").unwrap_err();
+        assert_eq!(error.location.map(|(line, _)| line), Some(2), "{error}");
+        assert_eq!(error.key.as_deref(), Some("ui.columns"));
     }
 
     #[test]
