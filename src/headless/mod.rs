@@ -5,15 +5,22 @@
 //! - [`failure`]: the error type every command returns, and its exit code.
 //! - [`info`]: `kace-tui info`, the resolved paths and profile.
 //! - [`output`]: the table, json, jsonl and csv formats.
+//! - [`session`]: logging in (credentials, 2FA, `--demo`) through the worker.
+//! - [`machines`]: `machines list`, `machines get` and `orgs` on a logged-in session.
 
 pub mod failure;
 pub mod info;
+pub mod machines;
 pub mod output;
+pub mod session;
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, GlobalOptions};
+use crate::cli::{Cli, Command, GlobalOptions, MachinesCommand, OutputFormat};
 use crate::config::Resolved;
+use machines::Terminal;
+use session::Connection;
 pub use failure::{Failure, exit};
 
 /// Runs one headless command and returns the process exit code. `command` must not be
@@ -36,15 +43,79 @@ fn execute(global: &GlobalOptions, command: Command) -> Result<(), Failure> {
         return Ok(());
     }
     let resolved = setup(global)?;
-    match command {
-        Command::Info => info::print(&resolved, &mut std::io::stdout().lock()),
-        Command::Machines(_) | Command::Orgs => Err(Failure::unexpected(
-            "this command is not available yet in this build",
-        )),
-        Command::Completions { .. } | Command::DemoServer(_) => Err(Failure::unexpected(
-            "internal error: command dispatched to the wrong place",
-        )),
+    if let Command::Info = command {
+        return info::print(&resolved, &mut std::io::stdout().lock());
     }
+    let terminal = Terminal {
+        is_terminal: std::io::stdout().is_terminal(),
+        width: terminal_width(),
+    };
+    // Piped output is for programs: one JSON object per line (one document for a single one).
+    let format_or = |chosen: Option<OutputFormat>, piped: OutputFormat| {
+        chosen.unwrap_or(if terminal.is_terminal {
+            OutputFormat::Table
+        } else {
+            piped
+        })
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::unexpected(format!("cannot start the runtime: {error}")))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = runtime.block_on(async {
+        let mut connection = Connection::open(&resolved).await?;
+        match command {
+            Command::Machines(MachinesCommand::List(args)) => {
+                let format = format_or(args.output, OutputFormat::Jsonl);
+                let columns = machines::table_columns(resolved.ui.columns.as_deref());
+                machines::list(&mut connection, &args, format, columns, &terminal, &mut out).await
+            }
+            Command::Machines(MachinesCommand::Get {
+                machine,
+                software,
+                output,
+            }) => {
+                let format = format_or(output, OutputFormat::Json);
+                machines::get(&mut connection, &machine, software, format, &terminal, &mut out)
+                    .await
+            }
+            Command::Orgs { output } => {
+                let format = format_or(output, OutputFormat::Jsonl);
+                machines::orgs(&mut connection, format, &terminal, &mut out).await
+            }
+            Command::Info | Command::Completions { .. } | Command::DemoServer(_) => Err(
+                Failure::unexpected("internal error: command dispatched to the wrong place"),
+            ),
+        }
+    });
+    // Whatever was printed before a failure stays printed.
+    let flushed = out.flush();
+    drop(out);
+    // The worker's tasks end with the runtime; do not wait for idle connections to close.
+    runtime.shutdown_background();
+    result?;
+    match flushed {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::unexpected(
+            format!("cannot write the output: {error}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The width tables are fitted into: the terminal's, else `COLUMNS`, else none (no cutting).
+fn terminal_width() -> Option<usize> {
+    if std::io::stdout().is_terminal()
+        && let Ok((columns, _)) = crossterm::terminal::size()
+    {
+        return Some(usize::from(columns));
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.trim().parse().ok())
+        .filter(|&columns| columns > 0)
 }
 
 /// Resolves the configuration and starts the log file: what every command (and the TUI) does
