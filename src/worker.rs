@@ -2,16 +2,40 @@
 //!
 //! It receives [`Cmd`]s over an mpsc channel and answers with [`ApiEvent`]s, each tagged with
 //! the [`RequestId`] of the command it answers, so the UI can drop stale answers. This is the
-//! seam the TUI, the headless CLI and the tests all use. (Skeleton: the client issue fills in
-//! `spawn`.)
+//! seam the TUI, the headless CLI and the tests all use.
+//!
+//! Every command runs in its own task, so a slow load never holds up a detail request, and
+//! sending a command never blocks (the channels are unbounded). `Login`, `SwitchOrganization`
+//! and `Logout` cancel whatever is still running; `Cancel` stops one command. A cancelled
+//! command sends no further events.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use kace_tui::worker::{self, ApiEvent, Cmd};
+//! let (commands, mut events) = worker::spawn();
+//! let id = worker::next_request_id();
+//! commands.send(Cmd::ListOrganizations { id }).ok();
+//! while let Some(event) = events.recv().await {
+//!     if event.id() == id && event.is_final() {
+//!         break;
+//!     }
+//! }
+//! # }
+//! ```
 
-use std::time::Duration;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
+use crate::api::client::{ListProgress, LoginState, Notice};
 use crate::api::{
-    ApiError, ConnectionSettings, Credentials, CurrentUser, Machine, MachineDetail, Organization,
-    Query,
+    ApiError, Client, ConnectionSettings, Credentials, CurrentUser, Machine, MachineDetail,
+    Organization, Query,
 };
 
 /// Identifies one command and every event that answers it.
@@ -124,4 +148,342 @@ pub enum ApiEvent {
         id: RequestId,
         error: ApiError,
     },
+}
+
+impl Cmd {
+    /// The id the answers will carry (`Cancel` has none of its own).
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            Cmd::Login { id, .. }
+            | Cmd::VerifyTwoFactor { id, .. }
+            | Cmd::ListOrganizations { id }
+            | Cmd::SwitchOrganization { id, .. }
+            | Cmd::LoadMachines { id, .. }
+            | Cmd::LoadMachine { id, .. }
+            | Cmd::Logout { id } => Some(*id),
+            Cmd::Cancel { .. } => None,
+        }
+    }
+}
+
+impl ApiEvent {
+    /// The command this event answers.
+    pub fn id(&self) -> RequestId {
+        match self {
+            ApiEvent::Login { id, .. }
+            | ApiEvent::TwoFactorVerified { id, .. }
+            | ApiEvent::Organizations { id, .. }
+            | ApiEvent::OrganizationSwitched { id, .. }
+            | ApiEvent::MachinesPage { id, .. }
+            | ApiEvent::MachinesDone { id, .. }
+            | ApiEvent::Machine { id, .. }
+            | ApiEvent::LoggedOut { id }
+            | ApiEvent::Retrying { id, .. }
+            | ApiEvent::SessionRenewed { id }
+            | ApiEvent::Failed { id, .. } => *id,
+        }
+    }
+
+    /// Whether this is the last event of its command (pages, retries and renewals are not).
+    pub fn is_final(&self) -> bool {
+        !matches!(
+            self,
+            ApiEvent::MachinesPage { .. }
+                | ApiEvent::Retrying { .. }
+                | ApiEvent::SessionRenewed { .. }
+        )
+    }
+}
+
+impl From<ListProgress> for LoadProgress {
+    fn from(progress: ListProgress) -> LoadProgress {
+        LoadProgress {
+            loaded: progress.loaded,
+            total: progress.total,
+        }
+    }
+}
+
+/// A fresh request id, unique in this process.
+pub fn next_request_id() -> RequestId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Starts the worker on the current Tokio runtime (call it from inside one). It runs until
+/// the command sender is dropped.
+pub fn spawn() -> (UnboundedSender<Cmd>, UnboundedReceiver<ApiEvent>) {
+    let (command_tx, mut command_rx) = mpsc::unbounded_channel();
+    let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let mut worker = Worker {
+        events: event_tx,
+        client: None,
+        server: String::new(),
+        running: Vec::new(),
+    };
+    tokio::spawn(async move {
+        while let Some(cmd) = command_rx.recv().await {
+            worker.handle(cmd);
+        }
+        worker.cancel_all();
+    });
+    (command_tx, event_rx)
+}
+
+/// Sends `cmd` and waits for its final event, handing every earlier event of it (pages,
+/// retries) to `on_event`. Events of other commands are dropped. For the headless CLI and
+/// tests, which run one command at a time. A [`ApiEvent::Failed`] comes back as its error.
+pub async fn run(
+    commands: &UnboundedSender<Cmd>,
+    events: &mut UnboundedReceiver<ApiEvent>,
+    cmd: Cmd,
+    mut on_event: impl FnMut(ApiEvent),
+) -> Result<ApiEvent, ApiError> {
+    let worker_gone = || ApiError::Network {
+        host: "the background worker".to_string(),
+        detail: "it has stopped".to_string(),
+    };
+    let Some(id) = cmd.id() else {
+        commands.send(cmd).map_err(|_| worker_gone())?;
+        return Err(ApiError::Config(
+            "Cancel has no answer to wait for".to_string(),
+        ));
+    };
+    commands.send(cmd).map_err(|_| worker_gone())?;
+    while let Some(event) = events.recv().await {
+        if event.id() != id {
+            tracing::debug!(stale = event.id(), "dropping an event of another command");
+        } else if let ApiEvent::Failed { error, .. } = event {
+            return Err(error);
+        } else if event.is_final() {
+            return Ok(event);
+        } else {
+            on_event(event);
+        }
+    }
+    Err(worker_gone())
+}
+
+struct Running {
+    id: RequestId,
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+struct Worker {
+    events: UnboundedSender<ApiEvent>,
+    client: Option<Client>,
+    /// The server as the user typed it, for [`Session`].
+    server: String,
+    running: Vec<Running>,
+}
+
+impl Worker {
+    fn handle(&mut self, cmd: Cmd) {
+        self.running.retain(|running| !running.task.is_finished());
+        match cmd {
+            Cmd::Login {
+                id,
+                settings,
+                credentials,
+            } => self.login(id, settings, credentials),
+            Cmd::VerifyTwoFactor { id, code } => {
+                let Some(client) = self.client_for(id) else {
+                    return;
+                };
+                let server = self.server.clone();
+                self.start(id, move |events| async move {
+                    let event = match client.verify_two_factor(&code).await {
+                        Ok(user) => ApiEvent::TwoFactorVerified {
+                            id,
+                            session: session(&server, &client, user),
+                        },
+                        Err(error) => ApiEvent::Failed { id, error },
+                    };
+                    let _ = events.send(event);
+                });
+            }
+            Cmd::ListOrganizations { id } => {
+                let Some(client) = self.client_for(id) else {
+                    return;
+                };
+                self.start(id, move |events| async move {
+                    let event = match client.organizations().await {
+                        Ok(orgs) => ApiEvent::Organizations { id, orgs },
+                        Err(error) => ApiEvent::Failed { id, error },
+                    };
+                    let _ = events.send(event);
+                });
+            }
+            Cmd::SwitchOrganization { id, org } => {
+                self.cancel_all();
+                let Some(client) = self.client_for(id) else {
+                    return;
+                };
+                let server = self.server.clone();
+                self.start(id, move |events| async move {
+                    let event = match client.switch_organization(&org).await {
+                        Ok(user) => ApiEvent::OrganizationSwitched {
+                            id,
+                            session: session(&server, &client, user),
+                        },
+                        Err(error) => ApiEvent::Failed { id, error },
+                    };
+                    let _ = events.send(event);
+                });
+            }
+            Cmd::LoadMachines { id, query } => {
+                let Some(client) = self.client_for(id) else {
+                    return;
+                };
+                self.start(id, move |events| async move {
+                    let started = Instant::now();
+                    let pages = events.clone();
+                    let result = client
+                        .list_machines(&query, |machines, progress| {
+                            let _ = pages.send(ApiEvent::MachinesPage {
+                                id,
+                                machines,
+                                progress: progress.into(),
+                            });
+                        })
+                        .await;
+                    let event = match result {
+                        Ok(progress) => ApiEvent::MachinesDone {
+                            id,
+                            progress: progress.into(),
+                            elapsed: started.elapsed(),
+                        },
+                        Err(error) => ApiEvent::Failed { id, error },
+                    };
+                    let _ = events.send(event);
+                });
+            }
+            Cmd::LoadMachine { id, machine_id } => {
+                let Some(client) = self.client_for(id) else {
+                    return;
+                };
+                self.start(id, move |events| async move {
+                    let event = match client.machine(machine_id).await {
+                        Ok(detail) => ApiEvent::Machine {
+                            id,
+                            detail: Box::new(detail),
+                        },
+                        Err(error) => ApiEvent::Failed { id, error },
+                    };
+                    let _ = events.send(event);
+                });
+            }
+            Cmd::Cancel { target } => {
+                for running in self.running.iter().filter(|running| running.id == target) {
+                    running.cancel.cancel();
+                }
+            }
+            Cmd::Logout { id } => {
+                self.cancel_all();
+                let Some(client) = self.client.take() else {
+                    let _ = self.events.send(ApiEvent::LoggedOut { id });
+                    return;
+                };
+                self.start(id, move |events| async move {
+                    // Locally the session is gone either way; a failure is only worth a log line.
+                    if let Err(error) = client.logout().await {
+                        tracing::warn!(%error, "logout failed");
+                    }
+                    let _ = events.send(ApiEvent::LoggedOut { id });
+                });
+            }
+        }
+    }
+
+    fn login(&mut self, id: RequestId, settings: ConnectionSettings, credentials: Credentials) {
+        self.cancel_all();
+        self.client = None;
+        self.server = settings.server.clone();
+        let client = match Client::new(settings) {
+            Ok(client) => client,
+            Err(error) => {
+                let _ = self.events.send(ApiEvent::Failed { id, error });
+                return;
+            }
+        };
+        self.client = Some(client);
+        let Some(client) = self.client_for(id) else {
+            return;
+        };
+        let server = self.server.clone();
+        self.start(id, move |events| async move {
+            let outcome = match client.login(credentials).await {
+                Ok(LoginState::LoggedIn(user)) => {
+                    LoginOutcome::LoggedIn(session(&server, &client, user))
+                }
+                Ok(LoginState::TwoFactorRequired) => LoginOutcome::TwoFactorRequired,
+                Err(error) => {
+                    let _ = events.send(ApiEvent::Failed { id, error });
+                    return;
+                }
+            };
+            let _ = events.send(ApiEvent::Login { id, outcome });
+        });
+    }
+
+    /// The client, observed so its retries and renewals are reported under `id`; without a
+    /// login, the command fails at once.
+    fn client_for(&self, id: RequestId) -> Option<Client> {
+        let Some(client) = &self.client else {
+            let _ = self.events.send(ApiEvent::Failed {
+                id,
+                error: ApiError::NotLoggedIn,
+            });
+            return None;
+        };
+        let events = self.events.clone();
+        Some(client.observed(move |notice| {
+            let event = match notice {
+                Notice::Retrying {
+                    attempt,
+                    of,
+                    delay,
+                    reason,
+                } => ApiEvent::Retrying {
+                    id,
+                    attempt,
+                    of,
+                    delay,
+                    reason,
+                },
+                Notice::SessionRenewed => ApiEvent::SessionRenewed { id },
+            };
+            let _ = events.send(event);
+        }))
+    }
+
+    /// Runs one command in its own task, cancellable by `id`.
+    fn start<F, Fut>(&mut self, id: RequestId, work: F)
+    where
+        F: FnOnce(UnboundedSender<ApiEvent>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let cancel = CancellationToken::new();
+        let work = work(self.events.clone());
+        let until_cancelled = cancel.clone();
+        let task = tokio::spawn(async move {
+            until_cancelled.run_until_cancelled_owned(work).await;
+        });
+        self.running.push(Running { id, cancel, task });
+    }
+
+    fn cancel_all(&mut self) {
+        for running in self.running.drain(..) {
+            running.cancel.cancel();
+        }
+    }
+}
+
+fn session(server: &str, client: &Client, user: CurrentUser) -> Session {
+    Session {
+        server: server.to_string(),
+        user,
+        organization: client.organization(),
+    }
 }

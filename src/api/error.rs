@@ -15,6 +15,8 @@ pub enum ApiError {
     UnknownOrganization(String),
     #[error("the session expired: log in again")]
     SessionExpired,
+    #[error("not logged in")]
+    NotLoggedIn,
     #[error("not allowed for this account: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
