@@ -99,7 +99,9 @@ impl From<ApiError> for Failure {
             ApiError::UnknownOrganization(_) => {
                 (exit::AUTH, Some("`kace-tui orgs` lists the organizations"))
             }
-            ApiError::SessionExpired | ApiError::Forbidden(_) => (exit::AUTH, None),
+            ApiError::SessionExpired | ApiError::NotLoggedIn | ApiError::Forbidden(_) => {
+                (exit::AUTH, None)
+            }
             ApiError::NotFound(_) => (exit::NOT_FOUND, None),
             ApiError::BadRequest(_) | ApiError::InvalidQuery(_) => (
                 exit::USAGE,

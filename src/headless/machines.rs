@@ -88,21 +88,47 @@ fn retain_search_matches(page: &mut Vec<Machine>, text: &str) {
     page.retain(|machine| keep.contains(&machine.id));
 }
 
+/// What `machines list` will ask for and print, checked before anything is sent.
+pub struct ListPlan {
+    query: Query,
+    columns: Vec<String>,
+    format: OutputFormat,
+}
+
+impl ListPlan {
+    pub fn new(
+        args: &ListArgs,
+        format: OutputFormat,
+        default_table_columns: Vec<String>,
+    ) -> Result<ListPlan, Failure> {
+        let columns = match (args.columns.is_empty(), format) {
+            (false, _) => args.columns.clone(),
+            (true, OutputFormat::Table) => default_table_columns,
+            (true, _) => Vec::new(),
+        };
+        let query = build_query(args, &columns)?;
+        query.validate()?;
+        Ok(ListPlan {
+            query,
+            columns,
+            format,
+        })
+    }
+}
+
 /// `machines list`: streams pages to `out` as they arrive.
 pub async fn list(
     connection: &mut Connection,
     args: &ListArgs,
-    format: OutputFormat,
-    default_table_columns: Vec<String>,
+    plan: ListPlan,
     terminal: &Terminal,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let columns = match (args.columns.is_empty(), format) {
-        (false, _) => args.columns.clone(),
-        (true, OutputFormat::Table) => default_table_columns,
-        (true, _) => Vec::new(),
-    };
-    let query = build_query(args, &columns)?;
+    let ListPlan {
+        query,
+        columns,
+        format,
+    } = plan;
     let mut writer = ListWriter::new(format, columns, terminal.is_terminal, terminal.width);
     let id = connection
         .channel
@@ -168,7 +194,9 @@ pub async fn get(
             Ok(ApiEvent::Machine { detail, .. }) => break detail,
             Ok(_) => {}
             Err(failure) if failure.code == super::exit::NOT_FOUND => {
-                return Err(Failure::not_found(format!("no machine with id {machine_id}")));
+                return Err(Failure::not_found(format!(
+                    "no machine with id {machine_id}"
+                )));
             }
             Err(failure) => return Err(failure),
         }
@@ -245,12 +273,20 @@ fn print_detail(
                 .unwrap_or_default();
             write_csv_row(out, keys.iter().map(|k| Some(k.as_str())), false)?;
             for row in &software_rows {
-                write_csv_row(out, row.iter().map(|(_, v)| v.as_deref()), terminal.is_terminal)?;
+                write_csv_row(
+                    out,
+                    row.iter().map(|(_, v)| v.as_deref()),
+                    terminal.is_terminal,
+                )?;
             }
         }
         OutputFormat::Csv => {
             write_csv_row(out, fields.iter().map(|(k, _)| Some(k.as_ref())), false)?;
-            write_csv_row(out, fields.iter().map(|(_, v)| v.as_deref()), terminal.is_terminal)?;
+            write_csv_row(
+                out,
+                fields.iter().map(|(_, v)| v.as_deref()),
+                terminal.is_terminal,
+            )?;
         }
         OutputFormat::Table => {
             let mut table = Table::new(vec!["FIELD".to_string(), "VALUE".to_string()]);
@@ -310,7 +346,10 @@ fn print_orgs(
         .map(|org| {
             vec![
                 (Cow::Borrowed("Id"), Some(Cow::Owned(org.id.to_string()))),
-                (Cow::Borrowed("Name"), Some(Cow::Borrowed(org.name.as_str()))),
+                (
+                    Cow::Borrowed("Name"),
+                    Some(Cow::Borrowed(org.name.as_str())),
+                ),
             ]
         })
         .collect();
@@ -332,7 +371,11 @@ fn print_orgs(
         OutputFormat::Csv => {
             write_csv_row(out, [Some("Id"), Some("Name")], false)?;
             for row in &rows {
-                write_csv_row(out, row.iter().map(|(_, v)| v.as_deref()), terminal.is_terminal)?;
+                write_csv_row(
+                    out,
+                    row.iter().map(|(_, v)| v.as_deref()),
+                    terminal.is_terminal,
+                )?;
             }
         }
         OutputFormat::Table => {
@@ -352,6 +395,8 @@ fn write_error(error: io::Error) -> Result<(), Failure> {
         tracing::debug!("output closed early");
         Ok(())
     } else {
-        Err(Failure::unexpected(format!("cannot write the output: {error}")))
+        Err(Failure::unexpected(format!(
+            "cannot write the output: {error}"
+        )))
     }
 }

@@ -19,9 +19,9 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, GlobalOptions, MachinesCommand, OutputFormat};
 use crate::config::Resolved;
+pub use failure::{Failure, exit};
 use machines::Terminal;
 use session::Connection;
-pub use failure::{Failure, exit};
 
 /// Runs one headless command and returns the process exit code. `command` must not be
 /// `DemoServer` (the fake appliance has its own entry point).
@@ -63,32 +63,49 @@ fn execute(global: &GlobalOptions, command: Command) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|error| Failure::unexpected(format!("cannot start the runtime: {error}")))?;
+    // Bad flags are reported before anything is sent.
+    let list_plan = match &command {
+        Command::Machines(MachinesCommand::List(args)) => Some(machines::ListPlan::new(
+            args,
+            format_or(args.output, OutputFormat::Jsonl),
+            machines::table_columns(resolved.ui.columns.as_deref()),
+        )?),
+        _ => None,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = runtime.block_on(async {
         let mut connection = Connection::open(&resolved).await?;
-        match command {
-            Command::Machines(MachinesCommand::List(args)) => {
-                let format = format_or(args.output, OutputFormat::Jsonl);
-                let columns = machines::table_columns(resolved.ui.columns.as_deref());
-                machines::list(&mut connection, &args, format, columns, &terminal, &mut out).await
+        match (command, list_plan) {
+            (Command::Machines(MachinesCommand::List(args)), Some(plan)) => {
+                machines::list(&mut connection, &args, plan, &terminal, &mut out).await
             }
-            Command::Machines(MachinesCommand::Get {
-                machine,
-                software,
-                output,
-            }) => {
+            (
+                Command::Machines(MachinesCommand::Get {
+                    machine,
+                    software,
+                    output,
+                }),
+                _,
+            ) => {
                 let format = format_or(output, OutputFormat::Json);
-                machines::get(&mut connection, &machine, software, format, &terminal, &mut out)
-                    .await
+                machines::get(
+                    &mut connection,
+                    &machine,
+                    software,
+                    format,
+                    &terminal,
+                    &mut out,
+                )
+                .await
             }
-            Command::Orgs { output } => {
+            (Command::Orgs { output }, _) => {
                 let format = format_or(output, OutputFormat::Jsonl);
                 machines::orgs(&mut connection, format, &terminal, &mut out).await
             }
-            Command::Info | Command::Completions { .. } | Command::DemoServer(_) => Err(
-                Failure::unexpected("internal error: command dispatched to the wrong place"),
-            ),
+            _ => Err(Failure::unexpected(
+                "internal error: command dispatched to the wrong place",
+            )),
         }
     });
     // Whatever was printed before a failure stays printed.

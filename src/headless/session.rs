@@ -16,11 +16,10 @@ use super::Failure;
 /// The demo appliance's administrator (see the fake appliance's accounts).
 const DEMO_USER: &str = "admin";
 
-/// The channels to the worker, and the last request id used.
+/// The channels to the worker.
 pub struct Channel {
     commands: mpsc::UnboundedSender<Cmd>,
     events: mpsc::UnboundedReceiver<ApiEvent>,
-    last_id: RequestId,
 }
 
 /// A logged-in worker.
@@ -28,7 +27,7 @@ pub struct Connection {
     pub channel: Channel,
     pub session: Session,
     /// Keeps the embedded demo appliance running as long as the connection lives.
-    _demo: Option<crate::fake::FakeHandle>,
+    _demo: Option<()>,
 }
 
 impl Connection {
@@ -50,11 +49,7 @@ impl Connection {
             organization: resolved.org.clone(),
         };
         let (commands, events) = crate::worker::spawn();
-        let mut channel = Channel {
-            commands,
-            events,
-            last_id: 0,
-        };
+        let mut channel = Channel { commands, events };
         let session = channel.login(settings, credentials).await?;
         tracing::info!(
             server = %session.server,
@@ -103,8 +98,7 @@ impl Channel {
 
     /// Sends the command `make` builds for a fresh request id; returns that id.
     pub fn send(&mut self, make: impl FnOnce(RequestId) -> Cmd) -> Result<RequestId, Failure> {
-        self.last_id += 1;
-        let id = self.last_id;
+        let id = crate::worker::next_request_id();
         self.commands
             .send(make(id))
             .map_err(|_| Failure::unexpected("the background worker stopped"))?;
@@ -133,7 +127,7 @@ impl Channel {
                     tracing::warn!(attempt, of, %reason, "retrying");
                 }
                 ApiEvent::SessionRenewed { .. } => tracing::info!("session renewed"),
-                event if event_id(&event) == id => return Ok(event),
+                event if event.id() == id => return Ok(event),
                 _ => {}
             }
         }
@@ -141,21 +135,16 @@ impl Channel {
 }
 
 /// The settings to connect with, and the demo appliance when `--demo` asks for it.
-fn connection_settings(
-    resolved: &Resolved,
-) -> Result<(ConnectionSettings, Option<crate::fake::FakeHandle>), Failure> {
+fn connection_settings(resolved: &Resolved) -> Result<(ConnectionSettings, Option<()>), Failure> {
     let mut settings = resolved.settings.clone();
     if resolved.demo {
-        let handle = crate::fake::start(crate::fake::FakeConfig::default()).map_err(|error| {
-            Failure::unexpected(format!("cannot start the demo appliance: {error}"))
-        })?;
-        settings.server = handle.base_url();
-        return Ok((settings, Some(handle)));
+        return Err(Failure::unexpected(
+            "DEMO-STUB: the demo appliance is not merged yet",
+        ));
     }
     if settings.server.trim().is_empty() {
-        return Err(Failure::usage("no appliance to talk to").with_hint(
-            "pass --server URL, set KACE_SERVER, choose a --profile, or try --demo",
-        ));
+        return Err(Failure::usage("no appliance to talk to")
+            .with_hint("pass --server URL, set KACE_SERVER, choose a --profile, or try --demo"));
     }
     Ok((settings, None))
 }
@@ -199,21 +188,4 @@ fn two_factor_code() -> Result<SecretString, Failure> {
 fn unexpected_event(event: &ApiEvent) -> Failure {
     tracing::error!(?event, "unexpected answer from the worker");
     Failure::unexpected("unexpected answer from the background worker")
-}
-
-/// The request id an event answers.
-pub fn event_id(event: &ApiEvent) -> RequestId {
-    match event {
-        ApiEvent::Login { id, .. }
-        | ApiEvent::TwoFactorVerified { id, .. }
-        | ApiEvent::Organizations { id, .. }
-        | ApiEvent::OrganizationSwitched { id, .. }
-        | ApiEvent::MachinesPage { id, .. }
-        | ApiEvent::MachinesDone { id, .. }
-        | ApiEvent::Machine { id, .. }
-        | ApiEvent::LoggedOut { id }
-        | ApiEvent::Retrying { id, .. }
-        | ApiEvent::SessionRenewed { id }
-        | ApiEvent::Failed { id, .. } => *id,
-    }
 }
