@@ -219,16 +219,23 @@ async fn resolve_name(connection: &mut Connection, name: &str) -> Result<u64, Fa
     let mut found: Vec<Machine> = Vec::new();
     loop {
         match connection.channel.next_event(id).await? {
-            ApiEvent::MachinesPage { machines, .. } => found.extend(
-                machines
-                    .into_iter()
-                    .filter(|machine| machine.name.to_lowercase() == name.to_lowercase()),
-            ),
+            ApiEvent::MachinesPage { machines, .. } => found.extend(machines),
             ApiEvent::MachinesDone { .. } => break,
             _ => {}
         }
     }
-    match found.as_slice() {
+    pick_by_name(name, &found)
+}
+
+/// The one machine of `found` whose name is `name` (any case). Several are ambiguous and none
+/// is not found: both exit code 4, the first with the candidates.
+fn pick_by_name(name: &str, found: &[Machine]) -> Result<u64, Failure> {
+    let wanted = name.to_lowercase();
+    let matching: Vec<&Machine> = found
+        .iter()
+        .filter(|machine| machine.name.to_lowercase() == wanted)
+        .collect();
+    match matching.as_slice() {
         [] => Err(Failure::not_found(format!("no machine named \"{name}\""))
             .with_hint("`kace-tui machines list --search TEXT` finds machines by part of a name")),
         [one] => Ok(one.id),
@@ -398,5 +405,85 @@ fn write_error(error: io::Error) -> Result<(), Failure> {
         Err(Failure::unexpected(format!(
             "cannot write the output: {error}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(id: u64, name: &str) -> Machine {
+        Machine {
+            id,
+            name: name.into(),
+            ip: format!("10.0.0.{id}").into(),
+            ..Machine::default()
+        }
+    }
+
+    #[test]
+    fn a_name_matches_in_any_case_and_only_exactly() {
+        let found = [named(1, "WS-FIN-0042"), named(2, "WS-FIN-00421")];
+        assert_eq!(pick_by_name("ws-fin-0042", &found), Ok(1));
+    }
+
+    #[test]
+    fn namesakes_are_ambiguous_and_listed() {
+        let found = [named(3, "kiosk"), named(9, "KIOSK")];
+        let failure = pick_by_name("Kiosk", &found).unwrap_err();
+        assert_eq!(failure.code, crate::headless::exit::NOT_FOUND);
+        assert!(
+            failure.message.contains("2 machines"),
+            "{}",
+            failure.message
+        );
+        assert!(failure.message.contains("kiosk (id 3, 10.0.0.3)"));
+        assert!(failure.message.contains("KIOSK (id 9, 10.0.0.9)"));
+    }
+
+    #[test]
+    fn no_match_is_not_found() {
+        let failure = pick_by_name("ghost", &[named(1, "ghost-1")]).unwrap_err();
+        assert_eq!(failure.code, crate::headless::exit::NOT_FOUND);
+    }
+
+    #[test]
+    fn search_keeps_page_order_and_uses_the_tui_filter() {
+        let mut page = vec![named(5, "web-b"), named(1, "db-a"), named(3, "WEB-c")];
+        retain_search_matches(&mut page, "web");
+        let ids: Vec<u64> = page.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [5, 3]);
+        let mut page = vec![named(5, "web-b"), named(1, "db-a")];
+        retain_search_matches(&mut page, "!web");
+        assert_eq!(page.len(), 1);
+    }
+
+    #[test]
+    fn a_limit_goes_to_the_appliance_unless_searching() {
+        let args = ListArgs {
+            limit: Some(5),
+            sort: Some("last_sync desc".into()),
+            ..ListArgs::default()
+        };
+        let query = build_query(&args, &[]).unwrap();
+        assert_eq!(query.paging.map(|p| p.limit), Some(5));
+        assert_eq!(query.sort.len(), 1);
+        let searching = ListArgs {
+            search: Some("web".into()),
+            ..args
+        };
+        assert_eq!(build_query(&searching, &[]).unwrap().paging, None);
+    }
+
+    #[test]
+    fn columns_outside_the_standard_record_ask_for_all_fields() {
+        let query = build_query(&ListArgs::default(), &["Name".into(), "Mac".into()]).unwrap();
+        assert_eq!(query.shaping.first().map(|s| s.level), Some(Level::All));
+        let args = ListArgs {
+            shaping: Some("limited".into()),
+            ..ListArgs::default()
+        };
+        let query = build_query(&args, &[]).unwrap();
+        assert_eq!(query.shaping.first().map(|s| s.level), Some(Level::Limited));
     }
 }
