@@ -779,6 +779,61 @@ mod tests {
         assert_eq!(page.items[2].os_name, "Ubuntu");
     }
 
+    /// Heap and inline bytes one machine record holds (allocator overhead aside).
+    fn footprint(machine: &Machine) -> usize {
+        let heap = |text: &Text| {
+            if text.is_heap_allocated() {
+                text.capacity()
+            } else {
+                0
+            }
+        };
+        let typed = [
+            &machine.name,
+            &machine.ip,
+            &machine.os_name,
+            &machine.user,
+            &machine.model,
+            &machine.manufacturer,
+            &machine.serial,
+            &machine.mac,
+        ];
+        std::mem::size_of::<Machine>()
+            + typed.into_iter().map(heap).sum::<usize>()
+            + machine.extra.capacity() * std::mem::size_of::<(Text, Text)>()
+            + machine
+                .extra
+                .iter()
+                .map(|(key, value)| heap(key) + heap(value))
+                .sum::<usize>()
+    }
+
+    #[test]
+    fn a_standard_machine_stays_compact() {
+        // The STANDARD key set (reference §7.4) with realistic, rather long values.
+        let record = |id: usize| {
+            format!(
+                r#"{{"Id": "{id}", "Modified": "2024-05-02 09:14:22", "Created": "2022-11-17 13:05:41",
+                "User": "CORP\\jdoe", "Name": "WS-FIN-{id:05}", "Ip": "10.20.30.42",
+                "Os_name": "Microsoft Windows 11 Enterprise x64", "Os_number": "10.0.22631",
+                "Last_inventory": "2024-05-02 09:14:20", "Last_sync": "2024-05-02 10:01:03",
+                "Ram Total": "16384 Bytes", "Ram_used": "9321.4", "Ram_max": "65536",
+                "Bios_identification_code": "", "Sound_devices": "Realtek High Definition Audio",
+                "Cdrom_devices": "", "Video_controllers": "Intel(R) UHD Graphics:1024 MB",
+                "Monitor": "Generic PnP Monitor", "Registry_size": "empty",
+                "Registry_max_size": "empty", "Pagefile_size": "2048",
+                "Pagefile_max_size": "4096", "Manual_entry": "0"}}"#
+            )
+        };
+        let records: Vec<String> = (1..=1_000).map(record).collect();
+        let body = format!(r#"{{"Count": 1000, "Machines": [{}]}}"#, records.join(","));
+        let page = machines_page("list machines", body.as_bytes()).unwrap();
+        assert_eq!(page.items.len(), 1_000);
+        let per_machine = page.items.iter().map(footprint).sum::<usize>() / page.items.len();
+        // 100,000 of them must stay well under 200 MB including allocator overhead.
+        assert!(per_machine <= 1_300, "{per_machine} bytes per machine");
+    }
+
     #[test]
     fn decodes_the_reference_detail_with_software() {
         let body = r#"{"Count": 1, "Machines": [{
