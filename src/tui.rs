@@ -1,1 +1,1 @@
-//! Terminal guard and event loop. (Skeleton: TUI issue.)
+//! Terminal guard and event loop.
