@@ -233,7 +233,14 @@ fn section_of(key: &str) -> Option<Section> {
     let key = key.to_ascii_lowercase();
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| key.starts_with(p));
     if starts(&[
-        "ip", "mac", "netmask", "prefix_len", "domain", "cs_domain", "user", "last_user",
+        "ip",
+        "mac",
+        "netmask",
+        "prefix_len",
+        "domain",
+        "cs_domain",
+        "user",
+        "last_user",
     ]) {
         Some(Section::Network)
     } else if starts(&[

@@ -22,9 +22,7 @@ use secrecy::SecretString;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
-use crate::api::{
-    ApiError, ConnectionSettings, Credentials, Organization, Query, Timestamp,
-};
+use crate::api::{ApiError, ConnectionSettings, Credentials, Organization, Query, Timestamp};
 use crate::worker::{self, ApiEvent, LoginOutcome, RequestId, Session};
 use detail::{DetailTab, DetailView};
 use keymap::{Action, Context, HelpEntry, Keymap};
@@ -42,11 +40,18 @@ const FLASH_SECONDS: i64 = 4;
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// The spinner advances (sent only while something loads); carries the time.
-    Tick { now: Timestamp },
+    Tick {
+        now: Timestamp,
+    },
     /// The time passed, without animating anything (flash expiry, relative ages).
-    Clock { now: Timestamp },
+    Clock {
+        now: Timestamp,
+    },
     Api(ApiEvent),
 }
 
@@ -605,7 +610,10 @@ impl App {
             form.server = Input::new(server.clone());
         }
         let missing = [
-            (LoginField::Server, "Enter the appliance address, e.g. https://kace.example.com."),
+            (
+                LoginField::Server,
+                "Enter the appliance address, e.g. https://kace.example.com.",
+            ),
             (LoginField::User, "Enter your user name."),
             (LoginField::Password, "Enter your password."),
         ]
@@ -955,7 +963,11 @@ impl App {
             .take()
             .map(|s| s.user.user_name)
             .unwrap_or_default();
-        self.screens = vec![Screen::Login(LoginForm::new(&self.settings.server, &user, ""))];
+        self.screens = vec![Screen::Login(LoginForm::new(
+            &self.settings.server,
+            &user,
+            "",
+        ))];
         self.orgs.clear();
         self.pending = Pending::default();
         self.flash("Logged out.");
@@ -977,7 +989,8 @@ impl App {
                 match outcome {
                     LoginOutcome::LoggedIn(session) => self.logged_in(session),
                     LoginOutcome::TwoFactorRequired => {
-                        self.screens.push(Screen::TwoFactor(TwoFactorForm::default()));
+                        self.screens
+                            .push(Screen::TwoFactor(TwoFactorForm::default()));
                         Vec::new()
                     }
                 }
@@ -1259,10 +1272,7 @@ impl App {
                 _ => {}
             }
         }
-        if matches!(
-            self.screen(),
-            Some(Screen::Login(_) | Screen::TwoFactor(_))
-        ) {
+        if matches!(self.screen(), Some(Screen::Login(_) | Screen::TwoFactor(_))) {
             return Vec::new();
         }
         let user = self

@@ -28,9 +28,9 @@ pub fn describe(error: &ApiError) -> String {
         ApiError::Tls { host, detail } => format!(
             "The secure connection to {host} failed ({detail}). For a self-signed appliance set ca_cert, or use --insecure."
         ),
-        ApiError::InsecureTransport { host } => format!(
-            "Refusing to send your password over plain http:// to {host}. Use https://."
-        ),
+        ApiError::InsecureTransport { host } => {
+            format!("Refusing to send your password over plain http:// to {host}. Use https://.")
+        }
         other => {
             let mut text = other.to_string();
             if let Some(first) = text.get(..1) {

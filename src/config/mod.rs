@@ -65,8 +65,18 @@ pub struct Profile {
     /// Hide every action that would change something on the appliance.
     #[serde(default)]
     pub readonly: bool,
-    /// Colour theme of the interactive screens.
-    pub theme: Option<String>,
+    /// Colours of the interactive screens: `color` (the terminal's 16 colours) or `mono`.
+    pub theme: Option<Theme>,
+}
+
+/// The `theme` of a profile.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// The terminal's own 16 colours.
+    Color,
+    /// No colours; structure from bold, underline and reverse video only.
+    Mono,
 }
 
 /// Settings of the interactive screens (`[ui]`).
@@ -320,7 +330,7 @@ api_version = "8"
 page_size = 500
 concurrency = 2
 readonly = true
-theme = "light"
+theme = "mono"
 
 [profiles.lab]
 server = "https://lab.example.com"

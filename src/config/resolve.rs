@@ -5,11 +5,14 @@
 //! The profile is `--profile NAME`, else the file's `default_profile`, else none.
 
 use std::fmt;
+use std::time::Duration;
 
 use tracing_subscriber::filter::LevelFilter;
 
-use super::{ConfigError, ConfigFile, UiSettings};
+use super::{ConfigError, ConfigFile, Theme, UiSettings, secrets};
 use crate::api::ConnectionSettings;
+use crate::app::AppOptions;
+use crate::app::keymap::Keymap;
 use crate::cli::GlobalOptions;
 use crate::paths::Paths;
 
@@ -52,13 +55,38 @@ pub struct Resolved {
     pub org: Option<String>,
     pub password_command: Option<String>,
     pub readonly: bool,
-    pub theme: Option<String>,
-    /// `--no-color`, or `NO_COLOR` set to something non-empty.
+    /// `--no-color`, `NO_COLOR` set to something non-empty, or the profile's `theme = "mono"`.
     pub no_color: bool,
     pub log_level: LevelFilter,
     /// Run against the embedded demo appliance.
     pub demo: bool,
     pub ui: UiSettings,
+}
+
+impl Resolved {
+    /// The start-up options of the interactive app. The password comes from `password_command`
+    /// or `KACE_PASSWORD` when one is set (the command runs now); otherwise the login form asks.
+    pub fn app_options(&self) -> Result<AppOptions, SetupError> {
+        let keymap = Keymap::defaults()
+            .with_overrides(self.ui.key_overrides())
+            .map_err(|error| SetupError::Usage(format!("[ui.keys]: {error}")))?;
+        let password = secrets::password_without_prompt(self.password_command.as_deref())
+            .map_err(|error| SetupError::Usage(error.to_string()))?
+            .map(|(password, _source)| password);
+        Ok(AppOptions {
+            settings: self.settings.clone(),
+            user: self.user.clone(),
+            password,
+            org: self.org.clone(),
+            keymap,
+            stale_after: self
+                .ui
+                .stale_after_days
+                .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
+            no_color: self.no_color,
+            ..AppOptions::default()
+        })
+    }
 }
 
 /// Why the settings could not be resolved. Both are usage errors (exit code 2).
@@ -176,8 +204,9 @@ fn resolve_with(
             .or_else(|| profile.and_then(|p| p.org.clone())),
         password_command: profile.and_then(|p| p.password_command.clone()),
         readonly: profile.is_some_and(|p| p.readonly),
-        theme: profile.and_then(|p| p.theme.clone()),
-        no_color: global.no_color || no_color_env,
+        no_color: global.no_color
+            || no_color_env
+            || profile.is_some_and(|p| p.theme == Some(Theme::Mono)),
         log_level,
         demo: global.demo,
         ui: file.ui,
@@ -257,6 +286,50 @@ readonly = true
         assert_eq!(resolved.settings.ca_cert, Some(PathBuf::from("/ca.pem")));
         assert!(resolved.settings.insecure && resolved.readonly && resolved.no_color);
         assert_eq!(resolved.log_level, LevelFilter::TRACE);
+    }
+
+    #[test]
+    fn app_options_carry_the_ui_settings_and_the_password_from_its_command() {
+        use secrecy::ExposeSecret;
+        let dir = with_file(
+            "default_profile = \"a\"\n[profiles.a]\nserver = \"https://a\"\n\
+             password_command = \"echo pw-from-command\"\ntheme = \"mono\"\n\
+             [ui]\nstale_after_days = 3\n[ui.keys]\nquit = \"ctrl-q\"\n",
+        );
+        let resolved =
+            resolve_with(&GlobalOptions::default(), paths_for(dir.path()), false).unwrap();
+        let options = resolved.app_options().unwrap();
+        assert_eq!(
+            options
+                .password
+                .as_ref()
+                .map(|p| p.expose_secret().to_string()),
+            Some("pw-from-command".to_string())
+        );
+        assert_eq!(options.stale_after, Some(Duration::from_secs(3 * 86_400)));
+        assert!(options.no_color);
+        assert_eq!(options.settings.server, "https://a");
+        let quit: Vec<String> = options
+            .keymap
+            .keys(
+                crate::app::keymap::Context::Machines,
+                crate::app::keymap::Action::Quit,
+            )
+            .iter()
+            .map(|chord| chord.to_string())
+            .collect();
+        assert!(!quit.is_empty());
+        assert_ne!(
+            quit,
+            Keymap::defaults()
+                .keys(
+                    crate::app::keymap::Context::Machines,
+                    crate::app::keymap::Action::Quit
+                )
+                .iter()
+                .map(|chord| chord.to_string())
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -55,10 +55,12 @@ pub(super) fn render(app: &App, view: &DetailView, frame: &mut Frame, area: Rect
     ])
     .areas(inner);
     let software_count = view.detail.as_ref().map(|d| d.software.len());
-    let titles = DetailTab::ALL.iter().map(|tab| match (tab, software_count) {
-        (DetailTab::Software, Some(count)) => format!("Software ({count})"),
-        _ => tab.title().to_string(),
-    });
+    let titles = DetailTab::ALL
+        .iter()
+        .map(|tab| match (tab, software_count) {
+            (DetailTab::Software, Some(count)) => format!("Software ({count})"),
+            _ => tab.title().to_string(),
+        });
     let selected = DetailTab::ALL
         .iter()
         .position(|&t| t == view.tab)
@@ -88,7 +90,10 @@ pub(super) fn render(app: &App, view: &DetailView, frame: &mut Frame, area: Rect
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(content);
         frame.render_widget(
             Paragraph::new(Span::styled(
-                fit(&format!("Reload failed: {error}"), usize::from(error_area.width)),
+                fit(
+                    &format!("Reload failed: {error}"),
+                    usize::from(error_area.width),
+                ),
                 theme.error(),
             )),
             error_area,
@@ -102,7 +107,13 @@ pub(super) fn render(app: &App, view: &DetailView, frame: &mut Frame, area: Rect
     }
 }
 
-fn render_fields(rows: &[DetailRow], view: &DetailView, frame: &mut Frame, area: Rect, theme: Theme) {
+fn render_fields(
+    rows: &[DetailRow],
+    view: &DetailView,
+    frame: &mut Frame,
+    area: Rect,
+    theme: Theme,
+) {
     if rows.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled("No field matches the filter.", theme.dim())),

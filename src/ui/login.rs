@@ -51,8 +51,7 @@ pub(super) fn render(
     .areas(inner);
     if let Some(reason) = &form.reason {
         frame.render_widget(
-            Paragraph::new(Span::styled(reason.clone(), theme.warning()))
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(Span::styled(reason.clone(), theme.warning())).wrap(Wrap { trim: true }),
             reason_area,
         );
     }

@@ -20,7 +20,10 @@ fn columns(width: u16) -> Vec<(Column, Constraint)> {
         (Column::Name, Constraint::Fill(3)),
         (Column::Ip, Constraint::Length(15)),
         (Column::Os, Constraint::Fill(3)),
-        (Column::User, Constraint::Length(if width >= 110 { 12 } else { 9 })),
+        (
+            Column::User,
+            Constraint::Length(if width >= 110 { 12 } else { 9 }),
+        ),
         (Column::LastSync, Constraint::Length(10)),
     ];
     if width >= 100 {
@@ -82,7 +85,10 @@ pub(super) fn render(app: &App, list: &MachineList, frame: &mut Frame, area: Rec
         } else {
             ""
         };
-        Cell::from(fit(&format!("{}{arrow}", column.title()), usize::from(width)))
+        Cell::from(fit(
+            &format!("{}{arrow}", column.title()),
+            usize::from(width),
+        ))
     }))
     .style(theme.header_row());
     let rows_height = usize::from(inner.height - 1);
@@ -105,9 +111,12 @@ pub(super) fn render(app: &App, list: &MachineList, frame: &mut Frame, area: Rec
         ])
         .areas(inner);
         frame.render_widget(
-            Table::new(Vec::<Row>::new(), widths.iter().map(|&w| Constraint::Length(w)))
-                .header(header)
-                .column_spacing(1),
+            Table::new(
+                Vec::<Row>::new(),
+                widths.iter().map(|&w| Constraint::Length(w)),
+            )
+            .header(header)
+            .column_spacing(1),
             header_area,
         );
         let message = if list.load.is_some() {
@@ -126,8 +135,8 @@ pub(super) fn render(app: &App, list: &MachineList, frame: &mut Frame, area: Rec
         );
         return;
     }
-    let mut state =
-        TableState::default().with_selected(table.selected_index().map(|s| s.saturating_sub(start)));
+    let mut state = TableState::default()
+        .with_selected(table.selected_index().map(|s| s.saturating_sub(start)));
     let widget = Table::new(rows, widths.iter().map(|&w| Constraint::Length(w)))
         .header(header)
         .column_spacing(1)
@@ -156,7 +165,10 @@ fn cell(
             };
             if stale {
                 // The mark, not only the colour, so it survives NO_COLOR.
-                Cell::from(Span::styled(fit(&format!("! {age}"), width), theme.warning()))
+                Cell::from(Span::styled(
+                    fit(&format!("! {age}"), width),
+                    theme.warning(),
+                ))
             } else {
                 Cell::from(fit(&age, width))
             }

@@ -174,7 +174,11 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         right.insert(0, Span::styled(" TLS UNVERIFIED ", theme.error()));
         right.insert(1, Span::raw(" "));
     }
-    let right_width: usize = right.iter().map(|s| display_width(&s.content)).sum::<usize>() + 1;
+    let right_width: usize = right
+        .iter()
+        .map(|s| display_width(&s.content))
+        .sum::<usize>()
+        + 1;
     let left_width = usize::from(area.width).saturating_sub(right_width + 1);
     let separator = " ▸ ";
     let mut left: Vec<Span> = Vec::new();
@@ -191,11 +195,9 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         left.push(Span::styled(fit(crumb, 32), style));
     }
     let left_line = fit_spans(left, left_width);
-    let [left_area, right_area] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(right_width as u16),
-    ])
-    .areas(area);
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width as u16)])
+            .areas(area);
     frame.render_widget(Paragraph::new(Line::from(left_line)), left_area);
     frame.render_widget(
         Paragraph::new(Line::from(right)).alignment(Alignment::Right),
@@ -232,12 +234,26 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     match app.screen() {
         Some(Screen::Machines(list)) => {
             if let Some(input) = &list.filter_input {
-                render_prompt("/", input, "name, ip:10.2., os:win, !inverted", frame, area, theme);
+                render_prompt(
+                    "/",
+                    input,
+                    "name, ip:10.2., os:win, !inverted",
+                    frame,
+                    area,
+                    theme,
+                );
                 return;
             }
         }
         Some(Screen::Detail(view)) if view.editing => {
-            render_prompt("/", &view.filter, "text in names and values", frame, area, theme);
+            render_prompt(
+                "/",
+                &view.filter,
+                "text in names and values",
+                frame,
+                area,
+                theme,
+            );
             return;
         }
         _ => {}
@@ -258,7 +274,10 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         screen_status(app, theme)
     };
     let width = usize::from(area.width);
-    frame.render_widget(Paragraph::new(Line::from(fit_spans(line.spans, width))), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(fit_spans(line.spans, width))),
+        area,
+    );
 }
 
 /// What the status line says when nothing else needs it.
@@ -274,10 +293,7 @@ fn screen_status(app: &App, theme: Theme) -> Line<'static> {
                         crate::app::text::thousands(total),
                         (loaded * 100 / total).min(100)
                     ),
-                    _ => format!(
-                        "Loading machines… {}",
-                        crate::app::text::thousands(loaded)
-                    ),
+                    _ => format!("Loading machines… {}", crate::app::text::thousands(loaded)),
                 };
                 Line::from(vec![
                     Span::styled(format!("{} ", spinner(app)), theme.warning()),
@@ -341,7 +357,10 @@ fn render_input(
         let count = input.value().chars().count();
         ("•".repeat(count), input.cursor())
     } else {
-        (for_display(input.value()).into_owned(), input.visual_cursor())
+        (
+            for_display(input.value()).into_owned(),
+            input.visual_cursor(),
+        )
     };
     let scroll = if masked {
         cursor.saturating_sub(width - 1)
