@@ -153,7 +153,8 @@ impl Raw {
                 "{path}: {}",
                 response.status()
             );
-            response.json().await.expect("JSON answer")
+            let body = response.bytes().await.expect("answer body");
+            serde_json::from_slice(&body).expect("JSON answer")
         })
     }
 
