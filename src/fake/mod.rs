@@ -1,7 +1,120 @@
-//! The fake KACE SMA appliance: a real HTTP server on loopback that serves the demo and every
-//! integration test. (Skeleton: filled in by the foundation issue.)
+//! The fake KACE SMA appliance: a real HTTP server on loopback that serves the demo
+//! (`kace-tui demo-server`, `--demo`) and every integration test, faithful to
+//! `../shared/reference/kace-sma-api.md` and hard to fool.
+//!
+//! ```no_run
+//! use kace_tui::fake::{self, FakeConfig};
+//! let server = fake::start(FakeConfig { machines: 200, ..FakeConfig::default() }).unwrap();
+//! let url = server.base_url(); // "http://127.0.0.1:PORT"
+//! // ... talk to it; runtime switches live in `server.faults()` ...
+//! drop(server); // stops the server and joins its thread
+//! ```
+//!
+//! Modules: [`data`] (generator, records, fixed machines), [`query`] (the query engine),
+//! [`faults`] (every runtime switch and counter), `server` (routes, sessions), `net`
+//! (listener and connections that faults can cut).
+//!
+//! # Routes
+//! | Route | Answer |
+//! |---|---|
+//! | `POST /ams/shared/api/security/login` `{"userName","password","organizationName"?}` | 200 `{"Result":"Success"}` + 5 cookies; 401 envelope for a wrong user, password or organization; 400 for a body that is not that JSON |
+//! | `POST /ams/shared/api/security/verify_2factor` `{"currentCode"}` | 200 `{"Result":"Success"}`; 401 "Invalid verification code"; 400 for a bad body or an account without 2FA |
+//! | `GET` (or `POST`) `/ams/shared/api/security/logout` | 200, session gone, cookies cleared (`Max-Age=0`) |
+//! | `GET /ams/shared/api/security/refreshcontext` | 200, refreshes the idle timer |
+//! | `GET /ams/shared/api/organizations` | `{"Count":n,"Organizations":[{"id":1,"name":"Default"},{"id":2,"name":"Lab"}]}` (the orgs the account may use) |
+//! | `POST /ams/shared/api/security/organization/{id}/switchto`, `POST .../organization/switch?organizationId={id}` | 200 `{"Result":"Success"}` + new `KACE_LAST_ORG_SECURE`; 403 "Invalid organization"; 400 for a non-numeric id |
+//! | `GET /api/inventory/machines[/{id}]` | `{"Count":N,"Machines":[...]}` |
+//! | `GET /api/inventory/softwares[/{id}]` | `{"Count":N,"Software":[...]}` |
+//! | `GET /api/users/me` | `{"Count":1,"Users":[{"Id":"1","User_name":"admin","Full_name":"Alex Admin","Email":"admin@example.com","Role":{"Id":"1","Name":"Administrator"}}]}` |
+//!
+//! Every error is `{"errorCode":-1,"errorDescription":"..."}` with `Content-Type:
+//! application/json`.
+//!
+//! # Accounts ([`DEMO_ACCOUNTS`])
+//! | User / password | Role name in `/api/users/me` | Organizations | Sees |
+//! |---|---|---|---|
+//! | `admin`/`admin` | `Administrator` | Default, Lab | everything |
+//! | `viewer`/`viewer` | `Read Only Administrator` | Default | everything, writes get 403 |
+//! | `jdoe`/`jdoe` | `User` (the standard-user role) | Default | only machines whose `User` holds `jdoe` |
+//! | `secure`/`secure` | `Administrator`, with 2FA (`--two-factor-code`, default `123456`) | Default, Lab | everything, after `verify_2factor` |
+//!
+//! # Order of the checks on `/api/*`
+//! 1. Faults ([`faults::Faults`]): queued faults, then the error rate.
+//! 2. A version header must be present and a number ≥ 1, else 400.
+//! 3. The `kboxid` cookie: missing → 401 "Not authenticated"; unknown (or logged out) → 401
+//!    "Invalid token"; expired → 401 "Expired token" (and it stays expired).
+//! 4. Legacy mode: `x-dell-csrf-token` must equal the `KACE_CSRF_TOKEN` cookie and the
+//!    session's token, else 401 "Invalid CSRF token". Modern mode: an `x-kace-authorization`
+//!    header, if sent, must be the session's, else 401 "Invalid token".
+//! 5. 2FA pending → 401 "User not fully authenticated.".
+//! 6. Generation of the version header: legacy mode needs `x-dell-api-version`; modern mode
+//!    needs `x-kace-api-version`, or `x-dell-api-version` if the login carried it. Else 400.
+//! 7. The route; query errors → 400 with the reason.
+//!
+//! # What the reference leaves open → what this fake does
+//! | Open point (reference section) | Choice |
+//! |---|---|
+//! | Login response body (§1.2) | `{"Result":"Success"}`; clients must not depend on it |
+//! | Wrong user or password (§1.2) | 401 "Invalid user name or password" |
+//! | Unknown organization, or one the account may not use (§3) | 401 "Invalid organization" (no fall-back to the default org) |
+//! | Login without `organizationName` | the account's first organization (`Default`) |
+//! | Cookie attributes (§10.2) | `Path=/`; `HttpOnly` on `kboxid` and `x-dell-auth-jwt`; no `Secure`, because the fake speaks plain HTTP and clients would drop secure cookies |
+//! | `x-kace-authorization` (§1.2) | modern mode returns it at login (same value as the `x-dell-auth-jwt` cookie, a JWT-shaped token); echoing it is optional, a wrong one is 401 "Invalid token" |
+//! | Legacy CSRF (§1.5) | `x-dell-csrf-token` returned at login only when the login carried `x-dell-api-version`; required on every later `/api` and AMS call except login and logout |
+//! | 2FA success body / wrong code (§2) | 200 `{"Result":"Success"}` / 401 "Invalid verification code"; login itself answers the same for 2FA accounts |
+//! | 2FA pending on AMS routes | organizations, switch and refreshcontext get the same 401 as `/api` |
+//! | Expired session (§1.4) | 401 "Expired token", sliding idle timeout `--session-ttl` |
+//! | Missing version header (§10.2) | 400 "Missing API version header (x-kace-api-version)"; AMS routes need none |
+//! | Version header value (§9.3) | any number ≥ 1 (`8`, `8.1`, `13`); else 400 "Invalid API version" |
+//! | `+` in query strings (§5.1) | a literal plus, not a space: send `%20` |
+//! | Unknown id (§6) | 404 "Machine N not found"; switchable to 200 with an empty array ([`faults::Faults::set_empty_array_for_unknown_id`]); a non-numeric id is 400 |
+//! | `Count` on by-id answers (§6) | present (`"Count":1`), like lists |
+//! | Bad filter, operator, field, entity, paging, shaping, sort (§6) | 400 with the reason in `errorDescription` |
+//! | Role of the standard user | `User`, the appliance's default role name; sees machines whose comma-separated `User` contains its name |
+//! | `/api/users/me` shape (§4) | as in the route table above; all values strings |
+//! | Organizations list shape (§3) | as in the route table above; integer ids |
+//! | Switching to a forbidden/unknown org | 403 "Invalid organization"; the session keeps its org |
+//! | Writes (§4) | read-only roles get 403 "Permission denied", the admin 405 (the fake stores nothing) |
+//! | EXTENDED shaping (§7.4) | ALL minus id-like columns (`Kuid`, `Os_id`) |
+//! | Sub-entities (§7.1) | `software` (key `Software`, UPPER_CASE keys) and `location` (key `Location`, `ID`/`NAME`); any other → 400 "Unknown entity" |
+//! | Software sub-entity fields | LIMITED `ID`,`DISPLAY_NAME`; STANDARD + `DISPLAY_VERSION`,`PUBLISHER`,`INSTALL_DATE`; EXTENDED + `CATEGORY`,`IS_PATCH`; ALL + `UNINSTALL_STRING`; `software.name`/`software.version` are aliases |
+//! | `/api/inventory/softwares` fields | base-entity casing: LIMITED `Id`,`Display_name`; STANDARD + `Display_version`,`Publisher`; EXTENDED + `Category`,`Is_patch`; ALL + `Uninstall_string`; ids from 7000 |
+//! | `ex`/`nex` syntax (§5.2) | `software ex`, `software.name ex`, `software.name ex Chrome` (a row with that value), `name ex` (not empty, `"empty"` or the zero date) |
+//! | Sub-entity clauses | a base row matches if any of its sub-rows matches (SQL join), negated operators included; `nex` means no sub-row has it |
+//! | `*` field | any field of the entity (all levels); integer fields only join for numeric values and non-text operators |
+//! | Operator on the wrong type | `co`/`nc`/`st`/`ns`/`en`/`nen` or a non-number on an integer field (`id`) → 400 |
+//! | Comparison | case-insensitive; `lt`/`le`/`gt`/`ge` numeric when both sides are numbers |
+//! | Sorting | case-insensitive text, numbers before text, stable on id order; sub-entity keys order the nested rows and pull the sub-entity in at STANDARD |
+//! | Paging limits | no maximum; `limit 0`/`ALL` = all; negative or non-numeric → 400 |
+//! | Time zone of dates (§7.3) | UTC |
+//! | Faults | a share of `/api` answers is 500/502/503 (`--error-rate`); latency applies to every route |
+//!
+//! Answers with more than 500 rows are streamed with chunked transfer encoding, serialized a
+//! few hundred rows at a time; smaller ones carry a `Content-Length`.
 
+pub mod catalog;
+pub mod data;
+pub mod faults;
+mod net;
+pub mod prng;
+pub mod query;
+mod server;
+
+use std::future::IntoFuture;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+pub use server::{DEMO_ACCOUNTS, DemoAccount};
+
+use data::Appliance;
+use faults::Faults;
+use net::{Connection, FaultListener};
+use server::AppState;
 
 /// How the fake appliance behaves. `Default` is the demo appliance.
 #[derive(Clone, Debug)]
@@ -37,4 +150,115 @@ impl Default for FakeConfig {
             two_factor_code: "123456".to_string(),
         }
     }
+}
+
+/// A running fake appliance. Dropping it stops the server and joins its thread.
+pub struct FakeHandle {
+    addr: SocketAddr,
+    faults: Arc<Faults>,
+    appliance: Arc<Appliance>,
+    shutdown: CancellationToken,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for FakeHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeHandle {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every runtime switch, test control and counter.
+    pub fn faults(&self) -> &Arc<Faults> {
+        &self.faults
+    }
+
+    /// The generated data, for tests that compare answers with the source.
+    pub fn appliance(&self) -> &Arc<Appliance> {
+        &self.appliance
+    }
+}
+
+impl Drop for FakeHandle {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Generates the data, binds 127.0.0.1:`config.port` and serves on a thread of its own with
+/// its own tokio runtime. Returns once the socket accepts connections, so it works from plain
+/// tests, from `#[tokio::test]` and from the binary alike.
+pub fn start(config: FakeConfig) -> io::Result<FakeHandle> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let appliance = Arc::new(Appliance::generate(config.machines, config.seed));
+    let shutdown = CancellationToken::new();
+    let faults = Arc::new(Faults::new(
+        config.seed,
+        config.latency,
+        config.error_rate,
+        config.session_ttl,
+        shutdown.clone(),
+    ));
+    let state = Arc::new(AppState::new(config, appliance.clone(), faults.clone()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("kace-fake")
+        .enable_all()
+        .build()?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    let server_shutdown = shutdown.clone();
+    let server_faults = faults.clone();
+    let thread = std::thread::Builder::new()
+        .name("kace-fake-server".to_string())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = FaultListener::new(listener, addr, server_faults);
+                let app = server::router(state).into_make_service_with_connect_info::<Connection>();
+                let serve = axum::serve(listener, app).into_future();
+                tokio::select! {
+                    _ = serve => {}
+                    _ = server_shutdown.cancelled() => {}
+                }
+            });
+            // Hanging requests and open connections are dropped, not waited for.
+            runtime.shutdown_timeout(Duration::from_millis(500));
+        })?;
+    Ok(FakeHandle {
+        addr,
+        faults,
+        appliance,
+        shutdown,
+        thread: Some(thread),
+    })
+}
+
+/// Starts the appliance, lets `announce` print what it needs, and serves until Ctrl-C.
+pub fn serve_forever(config: FakeConfig, announce: impl FnOnce(&FakeHandle)) -> io::Result<()> {
+    let handle = start(config)?;
+    announce(&handle);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(tokio::signal::ctrl_c())?;
+    drop(handle);
+    Ok(())
 }
