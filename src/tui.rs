@@ -1,1 +1,237 @@
-//! Terminal guard and event loop.
+//! Terminal guard and event loop: the only place that touches the terminal.
+//!
+//! [`TerminalGuard`] enables raw mode, the alternate screen and bracketed paste and hides the
+//! cursor; [`restore`] undoes exactly that, once (an `AtomicBool`), whether the program ends
+//! normally, with an error or with a panic (panic hook + `Drop`).
+//!
+//! [`run`] is the event loop: it `select!`s over crossterm's `EventStream`, the worker's event
+//! channel, a spinner timer that runs only while something loads, the flash-message deadline
+//! and SIGTERM/SIGHUP. It drains everything queued, feeds it to [`update`], sends the
+//! resulting commands, and draws once, only when something changed: no frames while idle.
+//! Frames go through a 64 KiB `BufWriter`, so one frame is one or two writes.
+
+use std::io::{self, BufWriter, Stdout, Write};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossterm::cursor::{Hide, Show};
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures_util::{FutureExt, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::time::MissedTickBehavior;
+
+use crate::api::Timestamp;
+use crate::app::{App, AppOptions, Cmd, Msg, update};
+use crate::worker::{self, ApiEvent};
+
+/// How often the spinner turns while something loads.
+const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Whether the terminal is in TUI mode (so restore runs exactly once).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static PANIC_HOOK: Once = Once::new();
+
+/// What the interactive program starts with. The config/CLI layer fills `app` from flags,
+/// environment and profile; `keep_alive` holds anything that must live as long as the UI
+/// (the embedded demo appliance).
+pub struct StartOptions {
+    pub app: AppOptions,
+    pub keep_alive: Option<Box<dyn Send>>,
+}
+
+/// The terminal in TUI mode; dropping it restores the terminal.
+pub struct TerminalGuard {
+    _private: (),
+}
+
+impl TerminalGuard {
+    /// Raw mode, alternate screen, bracketed paste, hidden cursor; installs the panic hook.
+    pub fn enter() -> io::Result<TerminalGuard> {
+        PANIC_HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                restore();
+                previous(info);
+            }));
+        });
+        setup()?;
+        Ok(TerminalGuard { _private: () })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn setup() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        Hide
+    )
+}
+
+/// Puts the terminal back as it was. Safe to call any number of times; only the first call
+/// after [`TerminalGuard::enter`] does anything. Errors are ignored: there is nothing better
+/// to do while exiting.
+pub fn restore() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(
+            io::stdout(),
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            Show
+        );
+    }
+}
+
+/// Ctrl-z: give the terminal back, stop the process, and take the terminal again on `fg`.
+fn suspend(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>) -> io::Result<()> {
+    restore();
+    // SAFETY: raise() only sends a signal to this process; SIGTSTP stops it until SIGCONT.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    setup()?;
+    terminal.clear()
+}
+
+/// Runs the interactive program until the user quits. Must be called inside a Tokio runtime.
+pub async fn run(options: StartOptions) -> io::Result<()> {
+    let StartOptions {
+        app: mut app_options,
+        keep_alive,
+    } = options;
+    let (commands, events) = worker::spawn();
+    app_options.size = crossterm::terminal::size()?;
+    app_options.now = Some(Timestamp::now());
+    let mut app = App::new(app_options);
+    let guard = TerminalGuard::enter()?;
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(64 << 10, io::stdout()));
+    let mut terminal = Terminal::new(backend)?;
+    terminal.clear()?;
+    let result = event_loop(&mut app, &mut terminal, &commands, events).await;
+    drop(guard);
+    drop(keep_alive);
+    result
+}
+
+async fn event_loop(
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>,
+    commands: &UnboundedSender<worker::Cmd>,
+    mut events: UnboundedReceiver<ApiEvent>,
+) -> io::Result<()> {
+    let mut input = EventStream::new();
+    let mut spinner = tokio::time::interval(SPINNER_INTERVAL);
+    spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut pending: Vec<Msg> = Vec::new();
+    let mut quit = execute(app.start(), commands, terminal)?;
+    let mut dirty = true;
+    while !quit {
+        if dirty {
+            terminal.draw(|frame| crate::ui::render(app, frame))?;
+            dirty = false;
+        }
+        let busy = app.is_busy();
+        let flash_wait = app.flash_deadline().map(|until| {
+            let seconds = until.0.saturating_sub(Timestamp::now().0).max(0);
+            Duration::from_secs(seconds as u64)
+        });
+        tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(event)) => pending.extend(terminal_msg(event)),
+                Some(Err(error)) => return Err(error),
+                None => return Ok(()), // stdin closed: nobody is there any more
+            },
+            Some(event) = events.recv() => pending.push(Msg::Api(event)),
+            _ = spinner.tick(), if busy => pending.push(Msg::Tick { now: Timestamp::now() }),
+            _ = tokio::time::sleep(flash_wait.unwrap_or_default()), if flash_wait.is_some() => {
+                pending.push(Msg::Clock { now: Timestamp::now() });
+            }
+            _ = sigterm.recv() => return Ok(()),
+            _ = sighup.recv() => {
+                // The terminal is gone: writing the restore sequences could block or fail.
+                ACTIVE.store(false, Ordering::SeqCst);
+                return Ok(());
+            }
+        }
+        // Drain whatever else is already queued, then draw once.
+        while let Ok(event) = events.try_recv() {
+            pending.push(Msg::Api(event));
+        }
+        while let Some(Some(Ok(event))) = input.next().now_or_never() {
+            pending.extend(terminal_msg(event));
+        }
+        if pending.is_empty() {
+            continue;
+        }
+        let had_flash = app.flash.is_some();
+        update(
+            app,
+            Msg::Clock {
+                now: Timestamp::now(),
+            },
+        );
+        dirty |= had_flash != app.flash.is_some();
+        for msg in pending.drain(..) {
+            let is_clock = matches!(msg, Msg::Clock { .. });
+            let had_flash = app.flash.is_some();
+            let cmds = update(app, msg);
+            dirty |= !is_clock || had_flash != app.flash.is_some();
+            quit |= execute(cmds, commands, terminal)?;
+        }
+    }
+    Ok(())
+}
+
+/// The message for a terminal event, if it means anything to the app.
+fn terminal_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+/// Carries out `update`'s commands; returns whether to quit.
+fn execute(
+    cmds: Vec<Cmd>,
+    commands: &UnboundedSender<worker::Cmd>,
+    terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>,
+) -> io::Result<bool> {
+    let mut quit = false;
+    for cmd in cmds {
+        match cmd {
+            Cmd::Worker(cmd) => {
+                if commands.send(cmd).is_err() {
+                    tracing::error!("the background worker has stopped");
+                    quit = true;
+                }
+            }
+            Cmd::Quit => quit = true,
+            Cmd::Suspend => suspend(terminal)?,
+        }
+    }
+    terminal.backend_mut().flush()?;
+    Ok(quit)
+}

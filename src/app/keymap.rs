@@ -602,10 +602,11 @@ impl Keymap {
             .filter(|b| b.context == context && b.hint)
             .filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.action.label())))
             .collect();
+        let overlay = matches!(context, Context::Help | Context::CommandLine);
         for binding in self
             .bindings
             .iter()
-            .filter(|b| b.context == Context::Global && b.hint)
+            .filter(|b| b.context == Context::Global && b.hint && !overlay)
         {
             // In a text field only the non-printable alternative works (F1, not ?).
             let key = binding

@@ -22,6 +22,7 @@ use secrecy::SecretString;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
+use crate::api::query::Level;
 use crate::api::{ApiError, ConnectionSettings, Credentials, Organization, Query, Timestamp};
 use crate::worker::{self, ApiEvent, LoginOutcome, RequestId, Session};
 use detail::{DetailTab, DetailView};
@@ -815,7 +816,7 @@ impl App {
         list.progress = worker::LoadProgress::default();
         cmds.push(Cmd::Worker(worker::Cmd::LoadMachines {
             id,
-            query: Query::default(),
+            query: list_query(),
         }));
         cmds
     }
@@ -952,7 +953,7 @@ impl App {
         self.keep_selection_visible();
         vec![Cmd::Worker(worker::Cmd::LoadMachines {
             id,
-            query: Query::default(),
+            query: list_query(),
         })]
     }
 
@@ -978,7 +979,7 @@ impl App {
 
     fn on_api(&mut self, event: ApiEvent) -> Vec<Cmd> {
         if let Some((retrying, _)) = &self.retry_status {
-            let id = event_id(&event);
+            let id = event.id();
             if id == *retrying && !matches!(event, ApiEvent::Retrying { .. }) {
                 self.retry_status = None;
             }
@@ -1174,7 +1175,7 @@ impl App {
                     list.load = Some(id);
                     cmds.push(Cmd::Worker(worker::Cmd::LoadMachines {
                         id,
-                        query: Query::default(),
+                        query: list_query(),
                     }));
                 }
                 Screen::Detail(view) => {
@@ -1289,19 +1290,7 @@ impl App {
     }
 }
 
-/// The request an event answers.
-fn event_id(event: &ApiEvent) -> RequestId {
-    match event {
-        ApiEvent::Login { id, .. }
-        | ApiEvent::TwoFactorVerified { id, .. }
-        | ApiEvent::Organizations { id, .. }
-        | ApiEvent::OrganizationSwitched { id, .. }
-        | ApiEvent::MachinesPage { id, .. }
-        | ApiEvent::MachinesDone { id, .. }
-        | ApiEvent::Machine { id, .. }
-        | ApiEvent::LoggedOut { id }
-        | ApiEvent::Retrying { id, .. }
-        | ApiEvent::SessionRenewed { id }
-        | ApiEvent::Failed { id, .. } => *id,
-    }
+/// The query of the machine list: EXTENDED shaping, so the model column is filled.
+fn list_query() -> Query {
+    Query::new().shape("machine", Level::Extended)
 }

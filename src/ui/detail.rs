@@ -43,7 +43,7 @@ pub(super) fn render(app: &App, view: &DetailView, frame: &mut Frame, area: Rect
                 .alignment(Alignment::Right),
         );
     }
-    let inner = block.inner(area);
+    let inner = block.inner(area).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(block, area);
     if inner.height < 3 {
         return;

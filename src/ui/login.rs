@@ -10,7 +10,7 @@ use super::{centered, clear, render_input, spinner, wrapped_height};
 use crate::app::App;
 use crate::app::screens::{LoginField, LoginForm};
 
-const LABEL_WIDTH: u16 = 14;
+const LABEL_WIDTH: u16 = 16;
 
 pub(super) fn render(
     app: &App,

@@ -24,7 +24,7 @@ fn columns(width: u16) -> Vec<(Column, Constraint)> {
             Column::User,
             Constraint::Length(if width >= 110 { 12 } else { 9 }),
         ),
-        (Column::LastSync, Constraint::Length(10)),
+        (Column::LastSync, Constraint::Length(11)),
     ];
     if width >= 100 {
         columns.push((Column::Model, Constraint::Fill(3)));

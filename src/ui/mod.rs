@@ -134,10 +134,8 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     if !app.settings.server.is_empty() {
         crumbs[0] = server_host(&app.settings.server).to_string();
     }
-    if app.session.is_some() {
-        if let Some(org) = app.current_org() {
-            crumbs.push(org.to_string());
-        }
+    if let Some(org) = app.current_org() {
+        crumbs.push(org.to_string());
     }
     let top = app.screens.len().saturating_sub(1);
     for (index, screen) in app.screens.iter().enumerate() {

@@ -19,7 +19,12 @@ pub(super) fn render(
     theme: Theme,
     cursor_free: bool,
 ) {
-    let popup = centered(area, area.width.saturating_sub(4).clamp(30, 60), 10);
+    let width = area.width.saturating_sub(4).clamp(30, 60);
+    let message_height = form
+        .error
+        .as_deref()
+        .map_or(1, |e| super::wrapped_height(e, width.saturating_sub(4)));
+    let popup = centered(area, width, 9 + message_height);
     clear(frame, popup);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
