@@ -60,9 +60,10 @@ pub fn password_without_prompt(
 }
 
 /// Runs `command` through `sh -c`. The terminal stays connected to its stdin and stderr so that
-/// tools like `pass` or `gpg` can ask for their own passphrase.
+/// tools like `pass` or `gpg` can ask for their own passphrase. Neither the log nor an error
+/// names the command: a careless one (`echo hunter2`) holds the password itself.
 pub fn run_password_command(command: &str) -> Result<SecretString, SecretError> {
-    tracing::debug!(command, "running password_command");
+    tracing::debug!("running password_command");
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -75,7 +76,7 @@ pub fn run_password_command(command: &str) -> Result<SecretString, SecretError> 
     if !output.status.success() {
         stdout.zeroize();
         return Err(SecretError(format!(
-            "password_command `{command}` failed ({})",
+            "password_command failed ({})",
             output.status
         )));
     }
@@ -90,9 +91,7 @@ pub fn run_password_command(command: &str) -> Result<SecretString, SecretError> 
     };
     stdout.zeroize();
     if password.is_empty() {
-        return Err(SecretError(format!(
-            "password_command `{command}` printed nothing"
-        )));
+        return Err(SecretError("password_command printed nothing".to_string()));
     }
     Ok(SecretString::from(password))
 }
@@ -136,10 +135,10 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_command_says_so_without_its_output() {
-        let error = run_password_command("echo leaked-'s'ecret; exit 3").unwrap_err();
+    fn a_failing_command_says_so_without_its_output_or_text() {
+        let error = run_password_command("echo leaked-secret; exit 3").unwrap_err();
         assert!(error.0.contains("failed"), "{error}");
-        assert!(!error.0.contains("leaked-secret"), "{error}");
+        assert!(!error.0.contains("leaked"), "{error}");
     }
 
     #[test]

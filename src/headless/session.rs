@@ -27,7 +27,7 @@ pub struct Connection {
     pub channel: Channel,
     pub session: Session,
     /// Keeps the embedded demo appliance running as long as the connection lives.
-    _demo: Option<()>,
+    _demo: Option<crate::fake::FakeHandle>,
 }
 
 impl Connection {
@@ -135,12 +135,16 @@ impl Channel {
 }
 
 /// The settings to connect with, and the demo appliance when `--demo` asks for it.
-fn connection_settings(resolved: &Resolved) -> Result<(ConnectionSettings, Option<()>), Failure> {
+fn connection_settings(
+    resolved: &Resolved,
+) -> Result<(ConnectionSettings, Option<crate::fake::FakeHandle>), Failure> {
     let mut settings = resolved.settings.clone();
     if resolved.demo {
-        return Err(Failure::unexpected(
-            "DEMO-STUB: the demo appliance is not merged yet",
-        ));
+        let handle = crate::fake::start(crate::fake::FakeConfig::default()).map_err(|error| {
+            Failure::unexpected(format!("cannot start the demo appliance: {error}"))
+        })?;
+        settings.server = handle.base_url();
+        return Ok((settings, Some(handle)));
     }
     if settings.server.trim().is_empty() {
         return Err(Failure::usage("no appliance to talk to")

@@ -245,3 +245,11 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
     );
     records
 }
+/// Starts the fake appliance with `machines` machines in `Default`.
+pub fn start_fake(machines: usize) -> kace_tui::fake::FakeHandle {
+    kace_tui::fake::start(kace_tui::fake::FakeConfig {
+        machines,
+        ..kace_tui::fake::FakeConfig::default()
+    })
+    .expect("the fake appliance starts")
+}
