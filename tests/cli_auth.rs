@@ -287,3 +287,34 @@ fn has_token(text: &str) -> bool {
     }
     false
 }
+
+#[test]
+fn an_unreadable_answer_exits_1_with_one_line() {
+    let fake = start_fake(20);
+    fake.faults()
+        .fail_next(50, kace_tui::fake::faults::Fault::TruncatedJson);
+    let home = Home::new();
+    let outcome = run(&mut home
+        .kace(&["--server", &fake.base_url(), "--user", "admin", "orgs"])
+        .env("KACE_PASSWORD", "admin"));
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.starts_with("kace-tui: "),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.lines().count() <= 2, "{}", outcome.stderr);
+    assert!(!outcome.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_failing_appliance_exits_5() {
+    let fake = start_fake(20);
+    fake.faults()
+        .fail_next(50, kace_tui::fake::faults::Fault::Status(503));
+    let home = Home::new();
+    let outcome = run(&mut home
+        .kace(&["--server", &fake.base_url(), "--user", "admin", "orgs"])
+        .env("KACE_PASSWORD", "admin"));
+    assert_eq!(outcome.code, 5, "{}", outcome.stderr);
+}

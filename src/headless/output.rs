@@ -576,6 +576,23 @@ mod tests {
     }
 
     #[test]
+    fn streaming_formats_write_each_page_at_once_and_keep_nothing() {
+        for format in [OutputFormat::Jsonl, OutputFormat::Json, OutputFormat::Csv] {
+            let mut writer = ListWriter::new(format, Vec::new(), false, None);
+            let mut out = Vec::new();
+            writer.write_page(&mut out, &[machine(1, "first")]).unwrap();
+            let after_first = String::from_utf8(out.clone()).unwrap();
+            assert!(after_first.contains("first"), "{format:?}: {after_first}");
+            writer
+                .write_page(&mut out, &[machine(2, "second")])
+                .unwrap();
+            assert!(writer.table.rows.is_empty(), "{format:?} keeps rows");
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.starts_with(&after_first) && text.contains("second"));
+        }
+    }
+
+    #[test]
     fn json_of_nothing_is_an_empty_array() {
         assert_eq!(render(OutputFormat::Json, &[], &[]), "[]\n");
     }
