@@ -254,7 +254,7 @@ fn a_known_password_appears_nowhere_even_at_trace_level() {
         &format!("user = \"admin\"\npassword_command = \"echo {password}\"\n"),
     ));
     let from_command = run(&mut home.kace(&["--log-level", "trace", "orgs"]));
-    let from_env = run(&mut home
+    let from_env = run(home
         .kace(&[
             "--log-level",
             "trace",
@@ -294,7 +294,7 @@ fn an_unreadable_answer_exits_1_with_one_line() {
     fake.faults()
         .fail_next(50, kace_tui::fake::faults::Fault::TruncatedJson);
     let home = Home::new();
-    let outcome = run(&mut home
+    let outcome = run(home
         .kace(&["--server", &fake.base_url(), "--user", "admin", "orgs"])
         .env("KACE_PASSWORD", "admin"));
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
@@ -313,7 +313,7 @@ fn a_failing_appliance_exits_5() {
     fake.faults()
         .fail_next(50, kace_tui::fake::faults::Fault::Status(503));
     let home = Home::new();
-    let outcome = run(&mut home
+    let outcome = run(home
         .kace(&["--server", &fake.base_url(), "--user", "admin", "orgs"])
         .env("KACE_PASSWORD", "admin"));
     assert_eq!(outcome.code, 5, "{}", outcome.stderr);

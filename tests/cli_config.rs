@@ -240,7 +240,7 @@ fn usage_errors_exit_2() {
         &["--user", "admin", "machines", "list"],
     ];
     for args in cases {
-        let outcome = run(&mut home.kace(args).env("KACE_PASSWORD", "x"));
+        let outcome = run(home.kace(args).env("KACE_PASSWORD", "x"));
         assert_eq!(outcome.code, 2, "{args:?}: {}", outcome.stderr);
         assert!(!outcome.stderr.is_empty(), "{args:?}");
     }
