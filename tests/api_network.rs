@@ -143,3 +143,16 @@ async fn the_worker_reports_a_refused_login_and_refuses_work_without_a_session()
         "{outcome:?}"
     );
 }
+
+#[tokio::test]
+async fn an_unresolvable_host_is_a_dns_error() {
+    // `.invalid` never resolves (RFC 6761), with or without a network.
+    let client = Client::new(settings("https://kace.invalid".to_string())).unwrap();
+    let error = client.login(admin()).await.unwrap_err();
+    assert_eq!(
+        error,
+        ApiError::Dns {
+            host: "kace.invalid".to_string()
+        }
+    );
+}

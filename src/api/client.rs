@@ -384,7 +384,9 @@ impl Client {
                     LoginState::TwoFactorRequired => Err(ApiError::TwoFactorRequired),
                 };
             }
-            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND => {
+            StatusCode::BAD_REQUEST | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                if mentions_organization(&reply) =>
+            {
                 return Err(ApiError::UnknownOrganization(org.name.clone()));
             }
             status => return Err(status_error(&call, status, &reply)),
@@ -453,6 +455,7 @@ impl Client {
             on_page,
         )
         .await
+        .inspect(|progress| Self::log_skipped("list machines", progress))
     }
 
     /// Every software title matching `query`, streamed like [`list_machines`](Self::list_machines).
@@ -470,6 +473,7 @@ impl Client {
             on_page,
         )
         .await
+        .inspect(|progress| Self::log_skipped("list software titles", progress))
     }
 
     /// One machine with every field (`machine all`) and its software (`software standard`).
@@ -560,6 +564,17 @@ impl Client {
             }
         }
         Ok(pager.progress)
+    }
+
+    /// Logs what a finished load left out, so a short list can be explained.
+    fn log_skipped(what: &str, progress: &ListProgress) {
+        if progress.skipped > 0 {
+            tracing::warn!(
+                what,
+                skipped = progress.skipped,
+                "records without a usable Id were left out"
+            );
+        }
     }
 
     // -----------------------------------------------------------------------------------------

@@ -928,3 +928,519 @@ impl Iterator for ListBody {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    static THING: EntityDef = EntityDef {
+        name: "thing",
+        nested_key: "Thing",
+        fields: &[
+            FieldDef::new("Id", Level::Limited, ValueKind::Integer),
+            FieldDef::new("Name", Level::Limited, ValueKind::Text),
+            FieldDef::new("Os_name", Level::Standard, ValueKind::Text),
+            FieldDef::new("Ram Total", Level::Standard, ValueKind::Text),
+            FieldDef::new("Created", Level::Standard, ValueKind::Text),
+            FieldDef::new("Serial", Level::Extended, ValueKind::Text),
+            FieldDef::new("Secret_id", Level::All, ValueKind::Text),
+        ],
+        aliases: &[],
+    };
+    static PART: EntityDef = EntityDef {
+        name: "software",
+        nested_key: "Software",
+        fields: &[
+            FieldDef::new("ID", Level::Limited, ValueKind::Integer),
+            FieldDef::new("DISPLAY_NAME", Level::Limited, ValueKind::Text),
+            FieldDef::new("DISPLAY_VERSION", Level::Standard, ValueKind::Text),
+        ],
+        aliases: &[("name", "DISPLAY_NAME"), ("version", "DISPLAY_VERSION")],
+    };
+    static SCHEMA: Schema = Schema {
+        base: &THING,
+        list_key: "Things",
+        subs: &[&PART],
+    };
+
+    struct Row {
+        values: [String; 7],
+        software: Vec<[String; 3]>,
+    }
+
+    struct Things(Vec<Row>);
+
+    impl Dataset for Things {
+        fn schema(&self) -> &'static Schema {
+            &SCHEMA
+        }
+        fn value(&self, row: u32, field: usize) -> Cow<'_, str> {
+            Cow::Borrowed(&self.0[row as usize].values[field])
+        }
+        fn sub_len(&self, _sub: usize, row: u32) -> usize {
+            self.0[row as usize].software.len()
+        }
+        fn sub_value(&self, _sub: usize, row: u32, item: usize, field: usize) -> Cow<'_, str> {
+            Cow::Borrowed(&self.0[row as usize].software[item][field])
+        }
+    }
+
+    fn row(
+        id: u32,
+        name: &str,
+        os: &str,
+        ram: &str,
+        created: &str,
+        software: &[(&str, &str)],
+    ) -> Row {
+        Row {
+            values: [
+                id.to_string(),
+                name.to_string(),
+                os.to_string(),
+                ram.to_string(),
+                created.to_string(),
+                format!("SN{id}"),
+                format!("secret-{id}"),
+            ],
+            software: software
+                .iter()
+                .enumerate()
+                .map(|(index, (name, version))| {
+                    [
+                        (id * 100 + index as u32).to_string(),
+                        name.to_string(),
+                        version.to_string(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    /// Ids 1, 2, 3, 4, 10: "10" sorts before "2" as text, so numeric handling shows.
+    fn things() -> Things {
+        Things(vec![
+            row(
+                1,
+                "Alpha",
+                "Windows 10",
+                "8192 Bytes",
+                "2024-01-05 10:00:00",
+                &[("Google Chrome", "124.0"), ("7-Zip", "23.01")],
+            ),
+            row(
+                2,
+                "beta",
+                "Windows 11",
+                "16384 Bytes",
+                "2023-06-01 00:00:00",
+                &[("Mozilla Firefox", "125.0")],
+            ),
+            row(
+                3,
+                "Gamma Ray",
+                "macOS 14",
+                "empty",
+                "0000-00-00 00:00:00",
+                &[],
+            ),
+            row(
+                4,
+                "delta",
+                "Ubuntu",
+                "",
+                "2024-03-01 12:00:00",
+                &[("Google Chrome", "125.0"), ("Word", "16.0")],
+            ),
+            row(
+                10,
+                "Alpha Two",
+                "Windows 10",
+                "4096 Bytes",
+                "2024-02-01 08:00:00",
+                &[("word", "15.0")],
+            ),
+        ])
+    }
+
+    fn run_on(data: &Things, query: &str) -> Result<(usize, Vec<String>), String> {
+        let query = Query::from_query_string(&SCHEMA, Some(query)).map_err(|error| error.0)?;
+        let selection = select(data, &query, 0..data.0.len() as u32, false);
+        let ids = selection
+            .rows
+            .iter()
+            .map(|&row| data.0[row as usize].values[0].clone())
+            .collect();
+        Ok((selection.total, ids))
+    }
+
+    fn ids(query: &str) -> Vec<String> {
+        match run_on(&things(), query) {
+            Ok((_, ids)) => ids,
+            Err(error) => panic!("{query}: {error}"),
+        }
+    }
+
+    fn rejected(query: &str) -> String {
+        match run_on(&things(), query) {
+            Ok(result) => panic!("{query} was accepted: {result:?}"),
+            Err(error) => error,
+        }
+    }
+
+    fn render(data: Things, query: &str) -> Value {
+        let parsed = Query::from_query_string(&SCHEMA, Some(query)).expect(query);
+        let selection = select(&data, &parsed, 0..data.0.len() as u32, false);
+        let body = ListBody::new(Arc::new(data), Arc::new(parsed), selection).collect_all();
+        serde_json::from_slice(&body).expect("valid JSON")
+    }
+
+    fn keys(record: &Value) -> Vec<String> {
+        // serde_json sorts object keys; the order on the wire is checked from the raw text.
+        record
+            .as_object()
+            .expect("object")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn equality_operators_ignore_case() {
+        assert_eq!(ids("filtering=name eq ALPHA"), ["1"]);
+        assert_eq!(ids("filtering=name ne alpha"), ["2", "3", "4", "10"]);
+        assert_eq!(ids("filtering=name neq alpha"), ["2", "3", "4", "10"]);
+        assert_eq!(ids("filtering=id eq 10"), ["10"]);
+    }
+
+    #[test]
+    fn ordering_operators_are_numeric_on_numbers_and_textual_on_dates() {
+        assert_eq!(ids("filtering=id gt 2"), ["3", "4", "10"]);
+        assert_eq!(ids("filtering=id ge 4"), ["4", "10"]);
+        assert_eq!(ids("filtering=id lt 3"), ["1", "2"]);
+        assert_eq!(ids("filtering=id le 3"), ["1", "2", "3"]);
+        assert_eq!(
+            ids("filtering=created lt 2024-01-01 00:00:00"),
+            ["2", "3"],
+            "the zero date sorts before every date"
+        );
+        assert_eq!(ids("filtering=created ge 2024-02-01 08:00:00"), ["4", "10"]);
+    }
+
+    #[test]
+    fn text_operators_and_their_negations() {
+        assert_eq!(ids("filtering=name co ALPHA"), ["1", "10"]);
+        assert_eq!(ids("filtering=name nc alpha"), ["2", "3", "4"]);
+        assert_eq!(ids("filtering=name nco alpha"), ["2", "3", "4"]);
+        assert_eq!(ids("filtering=name st a"), ["1", "10"]);
+        assert_eq!(ids("filtering=name ns a"), ["2", "3", "4"]);
+        assert_eq!(ids("filtering=name nst a"), ["2", "3", "4"]);
+        assert_eq!(ids("filtering=name en TA"), ["2", "4"]);
+        assert_eq!(ids("filtering=name end ta"), ["2", "4"]);
+        assert_eq!(ids("filtering=name nen ta"), ["1", "3", "10"]);
+        assert_eq!(ids("filtering=name nend ta"), ["1", "3", "10"]);
+    }
+
+    #[test]
+    fn sets_use_semicolons() {
+        assert_eq!(ids("filtering=id in 1;4;99"), ["1", "4"]);
+        assert_eq!(ids("filtering=id nin 1;4"), ["2", "3", "10"]);
+        assert_eq!(ids("filtering=name in BETA;delta"), ["2", "4"]);
+        assert_eq!(
+            ids("filtering=os_name nin windows 10;windows 11"),
+            ["3", "4"]
+        );
+    }
+
+    #[test]
+    fn existence_on_fields_and_sub_entities() {
+        assert_eq!(ids("filtering=software ex"), ["1", "2", "4", "10"]);
+        assert_eq!(ids("filtering=software nex"), ["3"]);
+        assert_eq!(ids("filtering=software.name ex word"), ["4", "10"]);
+        assert_eq!(ids("filtering=software.name nex word"), ["1", "2", "3"]);
+        assert_eq!(
+            ids("filtering=ram_total ex"),
+            ["1", "2", "10"],
+            "empty and the \"empty\" sentinel do not exist"
+        );
+        assert_eq!(ids("filtering=ram_total nex"), ["3", "4"]);
+        assert_eq!(ids("filtering=created nex"), ["3"]);
+    }
+
+    #[test]
+    fn wildcard_field_matches_any_field() {
+        assert_eq!(ids("filtering=* co ray"), ["3"]);
+        assert_eq!(ids("filtering=* co SN1"), ["1", "10"]);
+        assert_eq!(ids("filtering=* eq 10"), ["10"]);
+        assert_eq!(ids("filtering=software.* co firefox"), ["2"]);
+        assert_eq!(ids("filtering=* co ubuntu,software.name eq word"), ["4"]);
+    }
+
+    #[test]
+    fn sub_entity_fields_and_aliases() {
+        assert_eq!(ids("filtering=software.name eq google chrome"), ["1", "4"]);
+        assert_eq!(
+            ids("filtering=software.display_name eq Google Chrome"),
+            ["1", "4"]
+        );
+        assert_eq!(
+            ids("filtering=SOFTWARE.DISPLAY_VERSION st 12"),
+            ["1", "2", "4"]
+        );
+        assert_eq!(ids("filtering=software.version gt 100"), ["1", "2", "4"]);
+        // Join semantics: machine 1 has software that is not Chrome, so it matches `ne`.
+        assert_eq!(
+            ids("filtering=software.name ne google chrome"),
+            ["1", "2", "4", "10"]
+        );
+        assert_eq!(ids("filtering=software.id eq 401"), ["4"]);
+    }
+
+    #[test]
+    fn field_names_are_case_insensitive_and_may_name_the_entity() {
+        assert_eq!(ids("filtering=NAME eq alpha"), ["1"]);
+        assert_eq!(ids("filtering=Thing.Name eq alpha"), ["1"]);
+        assert_eq!(ids("filtering=THING.ID eq 2"), ["2"]);
+        assert_eq!(ids("filtering=Ram_Total eq 8192 bytes"), ["1"]);
+    }
+
+    #[test]
+    fn commas_mean_and_and_values_keep_their_spaces() {
+        assert_eq!(ids("filtering=os_name co windows,id gt 1"), ["2", "10"]);
+        assert_eq!(ids("filtering=name eq Gamma Ray"), ["3"]);
+        assert_eq!(ids("filtering=name eq alpha two"), ["10"]);
+        assert_eq!(
+            ids("filtering=os_name eq windows 10,name st alpha t"),
+            ["10"]
+        );
+        assert_eq!(
+            ids("filtering=name%20eq%20Gamma%20Ray"),
+            ["3"],
+            "percent-encoded spaces"
+        );
+        assert!(ids("filtering=name eq gamma").is_empty(), "eq is not co");
+    }
+
+    #[test]
+    fn bad_filters_are_rejected_with_a_reason() {
+        assert!(rejected("filtering=colour eq red").contains("Unknown field 'colour'"));
+        assert!(rejected("filtering=name like alpha").contains("Unknown operator 'like'"));
+        assert!(rejected("filtering=disk.size gt 1").contains("Unknown entity 'disk'"));
+        assert!(rejected("filtering=software.colour eq red").contains("Unknown field"));
+        assert!(rejected("filtering=name eq").contains("missing value"));
+        assert!(rejected("filtering=name").contains("Invalid filtering clause"));
+        assert!(rejected("filtering=").contains("Invalid filtering clause"));
+        assert!(rejected("filtering=name eq a,").contains("Invalid filtering clause"));
+        assert!(rejected("filtering=id co 1").contains("integer field"));
+        assert!(rejected("filtering=id gt abc").contains("Invalid value"));
+        assert!(rejected("filtering=id in 1;x").contains("Invalid value"));
+        assert!(rejected("filtering=software eq x").contains("needs a field"));
+        assert!(rejected("filtering=software ex chrome").contains("takes no value"));
+        assert!(rejected("filtering=* ex").contains("'*'"));
+        assert!(
+            rejected("filtering=name+eq+alpha").contains("Invalid filtering clause"),
+            "+ is not a space"
+        );
+        assert!(rejected("filtering=name eq %FF").contains("UTF-8"));
+    }
+
+    #[test]
+    fn sorting_by_one_or_several_keys() {
+        assert_eq!(ids("sorting=name"), ["1", "10", "2", "4", "3"]);
+        assert_eq!(ids("sorting=name asc"), ["1", "10", "2", "4", "3"]);
+        assert_eq!(ids("sorting=thing.name DESC"), ["3", "4", "2", "10", "1"]);
+        assert_eq!(
+            ids("sorting=id desc"),
+            ["10", "4", "3", "2", "1"],
+            "numeric, not text"
+        );
+        assert_eq!(
+            ids("sorting=os_name asc,id desc"),
+            ["3", "4", "10", "1", "2"]
+        );
+        assert_eq!(ids("sorting=created asc"), ["3", "2", "1", "10", "4"]);
+        assert!(rejected("sorting=name up").contains("Invalid sort direction"));
+        assert!(rejected("sorting=colour").contains("Unknown field"));
+        assert!(rejected("sorting=name asc extra").contains("Invalid sorting"));
+        assert!(rejected("sorting=disk.size").contains("Unknown entity"));
+    }
+
+    #[test]
+    fn sorting_a_sub_entity_orders_the_nested_rows_and_pulls_them_in() {
+        let body = render(things(), "sorting=software.name desc&filtering=id eq 1");
+        let software = &body["Things"][0]["Software"];
+        assert_eq!(software[0]["DISPLAY_NAME"], "Google Chrome");
+        assert_eq!(software[1]["DISPLAY_NAME"], "7-Zip");
+        assert_eq!(
+            keys(&software[0]),
+            ["DISPLAY_NAME", "DISPLAY_VERSION", "ID"],
+            "STANDARD level"
+        );
+        let limited = render(
+            things(),
+            "sorting=software.name&shaping=software limited&filtering=id eq 1",
+        );
+        assert_eq!(
+            keys(&limited["Things"][0]["Software"][0]),
+            ["DISPLAY_NAME", "ID"]
+        );
+        assert_eq!(limited["Things"][0]["Software"][0]["DISPLAY_NAME"], "7-Zip");
+    }
+
+    fn many(count: u32) -> Things {
+        Things(
+            (1..=count)
+                .map(|id| {
+                    row(
+                        id,
+                        &format!("M{id:03}"),
+                        "Linux",
+                        "1 Bytes",
+                        "2024-01-01 00:00:00",
+                        &[],
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn paging_defaults_to_fifty_and_honours_limit_and_offset() {
+        let data = many(120);
+        let (total, rows) = run_on(&data, "").unwrap();
+        assert_eq!((total, rows.len()), (120, 50));
+        assert_eq!(rows[0], "1");
+        let (total, rows) = run_on(&data, "paging=limit 10 offset 30").unwrap();
+        assert_eq!(
+            (total, rows.first().map(String::as_str), rows.len()),
+            (120, Some("31"), 10)
+        );
+        let (_, rows) = run_on(&data, "paging=offset 115 limit 10").unwrap();
+        assert_eq!(rows, ["116", "117", "118", "119", "120"]);
+        let (_, rows) = run_on(&data, "paging=offset 200").unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(run_on(&data, "paging=limit ALL").unwrap().1.len(), 120);
+        assert_eq!(run_on(&data, "paging=LIMIT all").unwrap().1.len(), 120);
+        assert_eq!(run_on(&data, "paging=limit 0").unwrap().1.len(), 120);
+        assert_eq!(run_on(&data, "paging=offset 100").unwrap().1.len(), 20);
+        for bad in [
+            "paging=limit",
+            "paging=limit -1",
+            "paging=limit ten",
+            "paging=page 2",
+            "paging=",
+            "paging=offset x",
+        ] {
+            assert!(
+                run_on(&data, bad).unwrap_err().contains("Invalid paging"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn ignoring_offset_repeats_the_first_page() {
+        let data = many(30);
+        let query = Query::from_query_string(&SCHEMA, Some("paging=limit 10 offset 10")).unwrap();
+        let selection = select(&data, &query, 0..30, true);
+        assert_eq!(selection.rows, (0..10).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn shaping_levels_choose_the_fields_in_table_order() {
+        let limited = render(things(), "shaping=thing limited&filtering=id eq 1");
+        assert_eq!(keys(&limited["Things"][0]), ["Id", "Name"]);
+        let standard = render(things(), "filtering=id eq 1");
+        assert_eq!(
+            keys(&standard["Things"][0]),
+            ["Created", "Id", "Name", "Os_name", "Ram Total"]
+        );
+        let extended = render(things(), "shaping=THING Extended&filtering=id eq 1");
+        assert!(extended["Things"][0].get("Serial").is_some());
+        assert!(extended["Things"][0].get("Secret_id").is_none());
+        let all = render(things(), "shaping=thing ALL,software all&filtering=id eq 1");
+        assert_eq!(all["Things"][0]["Secret_id"], "secret-1");
+        assert_eq!(
+            all["Things"][0]["Software"][0],
+            json!({"ID": "100", "DISPLAY_NAME": "Google Chrome", "DISPLAY_VERSION": "124.0"})
+        );
+        assert!(
+            standard["Things"][0].get("Software").is_none(),
+            "sub-entities only when asked"
+        );
+        let empty = render(things(), "shaping=software standard&filtering=id eq 3");
+        assert_eq!(empty["Things"][0]["Software"], json!([]));
+        for (bad, reason) in [
+            ("shaping=thing", "Invalid shaping"),
+            ("shaping=thing huge", "Unknown shaping level"),
+            ("shaping=disk all", "Unknown entity"),
+            ("shaping=thing all extra", "Invalid shaping"),
+        ] {
+            assert!(rejected(bad).contains(reason), "{bad}");
+        }
+    }
+
+    #[test]
+    fn raw_key_order_follows_the_field_table() {
+        let data = things();
+        let query = Query::from_query_string(&SCHEMA, Some("shaping=thing all")).unwrap();
+        let mut out = Vec::new();
+        write_record(&data, &query, 0, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        let positions: Vec<usize> = [
+            "\"Id\"",
+            "\"Name\"",
+            "\"Os_name\"",
+            "\"Ram Total\"",
+            "\"Created\"",
+            "\"Serial\"",
+            "\"Secret_id\"",
+        ]
+        .iter()
+        .map(|key| text.find(key).expect(key))
+        .collect();
+        assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "{text}");
+    }
+
+    #[test]
+    fn counting_can_be_left_out_or_be_the_whole_answer() {
+        assert_eq!(
+            render(things(), "use_count_only=true&filtering=name co alpha"),
+            json!({"Count": 2})
+        );
+        let without = render(things(), "use_count=false&filtering=id eq 2");
+        assert!(without.get("Count").is_none());
+        assert_eq!(without["Things"][0]["Id"], "2");
+        let with = render(things(), "use_count=true&paging=limit 1");
+        assert_eq!(with["Count"], 5);
+        assert_eq!(with["Things"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            render(things(), "use_count_only=false&paging=limit 1")["Count"],
+            5
+        );
+    }
+
+    #[test]
+    fn long_answers_stream_in_valid_chunks() {
+        let data = many(450);
+        let query = Arc::new(Query::from_query_string(&SCHEMA, Some("paging=limit ALL")).unwrap());
+        let selection = select(&data, &query, 0..450, false);
+        let chunks: Vec<Bytes> = ListBody::new(Arc::new(data), query, selection).collect();
+        assert!(chunks.len() >= 4, "head, three row chunks, tail");
+        let body: Vec<u8> = chunks.concat();
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["Things"].as_array().unwrap().len(), 450);
+        assert_eq!(value["Things"][449]["Name"], "M450");
+    }
+
+    #[test]
+    fn json_strings_escape_everything_json_requires() {
+        let mut out = Vec::new();
+        write_json_string(&mut out, "a\"b\\c\n\r\t\u{0}\u{1b}\u{7f}é🖥");
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "\"a\\\"b\\\\c\\n\\r\\t\\u0000\\u001b\\u007fé🖥\"");
+        let back: String = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, "a\"b\\c\n\r\t\u{0}\u{1b}\u{7f}é🖥");
+    }
+}
