@@ -96,6 +96,7 @@ pub struct Faults {
     gone_changed: tokio::sync::Notify,
     stats: Mutex<Stats>,
     in_flight: AtomicUsize,
+    in_flight_changed: tokio::sync::Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -132,6 +133,7 @@ impl Faults {
             gone_changed: tokio::sync::Notify::new(),
             stats: Mutex::new(Stats::default()),
             in_flight: AtomicUsize::new(0),
+            in_flight_changed: tokio::sync::Notify::new(),
         };
         faults.set_latency(latency);
         faults.set_error_rate(error_rate);
@@ -307,6 +309,20 @@ impl Faults {
         self.in_flight.load(Ordering::SeqCst)
     }
 
+    /// Waits until at least `count` requests are in flight at once (for example hanging on a
+    /// [`Fault::Hang`]). Works from any runtime.
+    pub async fn wait_for_in_flight(&self, count: usize) {
+        loop {
+            let changed = self.in_flight_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.in_flight() >= count {
+                return;
+            }
+            changed.await;
+        }
+    }
+
     pub(crate) fn count_request(&self, path: &str) -> InFlight<'_> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         let mut stats = lock(&self.stats);
@@ -316,6 +332,8 @@ impl Faults {
         }
         *stats.requests_by_path.entry(path.to_string()).or_insert(0) += 1;
         stats.max_in_flight = stats.max_in_flight.max(now);
+        drop(stats);
+        self.in_flight_changed.notify_waiters();
         InFlight { faults: self }
     }
 
@@ -336,5 +354,6 @@ pub(crate) struct InFlight<'a> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.faults.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.faults.in_flight_changed.notify_waiters();
     }
 }
