@@ -2,8 +2,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use kace_tui::cli::{Cli, Command};
+use std::io::IsTerminal;
+
+use kace_tui::cli::{Cli, Command, GlobalOptions};
 use kace_tui::fake::{self, DEMO_ACCOUNTS, FakeConfig};
+use kace_tui::tui::{self, StartOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -52,10 +55,58 @@ fn main() -> ExitCode {
                 }
             }
         }
-        None => {
-            eprintln!("kace-tui: not built yet");
+        None => interactive(&cli.global),
+        Some(command) => kace_tui::headless::run(&cli.global, command),
+    }
+}
+
+/// The interactive TUI (`kace-tui`, `kace-tui --demo`).
+fn interactive(global: &GlobalOptions) -> ExitCode {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "kace-tui: the interactive view needs a terminal; for scripts use `kace-tui machines list`"
+        );
+        return ExitCode::from(2);
+    }
+    // Flags, environment and profile; a bad configuration file is reported before any screen.
+    let resolved = match kace_tui::headless::setup(global) {
+        Ok(resolved) => resolved,
+        Err(failure) => {
+            failure.print();
+            return ExitCode::from(failure.code);
+        }
+    };
+    let app = match resolved.app_options() {
+        Ok(app) => app,
+        Err(error) => {
+            let failure = kace_tui::headless::Failure::from(error);
+            failure.print();
+            return ExitCode::from(failure.code);
+        }
+    };
+    let options = if global.demo {
+        match tui::demo_options(app) {
+            Ok(options) => options,
+            Err(error) => {
+                eprintln!("kace-tui: cannot start the demo appliance: {error}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        StartOptions { app, demo: None }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("kace-tui: cannot start: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(tui::run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kace-tui: terminal error: {error}");
             ExitCode::from(1)
         }
-        Some(command) => kace_tui::headless::run(&cli.global, command),
     }
 }

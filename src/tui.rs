@@ -23,7 +23,7 @@ use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -32,6 +32,7 @@ use tokio::time::MissedTickBehavior;
 
 use crate::api::Timestamp;
 use crate::app::{App, AppOptions, Cmd, Msg, update};
+use crate::fake::FakeHandle;
 use crate::worker::{self, ApiEvent};
 
 /// How often the spinner turns while something loads.
@@ -42,11 +43,12 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 static PANIC_HOOK: Once = Once::new();
 
 /// What the interactive program starts with. The config/CLI layer fills `app` from flags,
-/// environment and profile; `keep_alive` holds anything that must live as long as the UI
-/// (the embedded demo appliance).
+/// environment and profile; `demo` holds the embedded demo appliance, which lives as long as
+/// the UI.
+#[derive(Debug)]
 pub struct StartOptions {
     pub app: AppOptions,
-    pub keep_alive: Option<Box<dyn Send>>,
+    pub demo: Option<FakeHandle>,
 }
 
 /// The terminal in TUI mode; dropping it restores the terminal.
@@ -112,11 +114,25 @@ fn suspend(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>) -> io::
     terminal.clear()
 }
 
+/// The demo: the embedded fake appliance, logged in as its administrator (who sees two
+/// organizations, so the program lands on the organization picker).
+pub fn demo_options(mut app: AppOptions) -> io::Result<StartOptions> {
+    let fake = crate::fake::start(crate::fake::FakeConfig::default())?;
+    app.settings.server = fake.base_url();
+    app.user = Some("admin".to_string());
+    app.password = Some("admin".into());
+    app.org = None;
+    Ok(StartOptions {
+        app,
+        demo: Some(fake),
+    })
+}
+
 /// Runs the interactive program until the user quits. Must be called inside a Tokio runtime.
 pub async fn run(options: StartOptions) -> io::Result<()> {
     let StartOptions {
         app: mut app_options,
-        keep_alive,
+        demo,
     } = options;
     let (commands, events) = worker::spawn();
     app_options.size = crossterm::terminal::size()?;
@@ -128,7 +144,7 @@ pub async fn run(options: StartOptions) -> io::Result<()> {
     terminal.clear()?;
     let result = event_loop(&mut app, &mut terminal, &commands, events).await;
     drop(guard);
-    drop(keep_alive);
+    drop(demo);
     result
 }
 
@@ -178,8 +194,17 @@ async fn event_loop(
         while let Ok(event) = events.try_recv() {
             pending.push(Msg::Api(event));
         }
-        while let Some(Some(Ok(event))) = input.next().now_or_never() {
-            pending.extend(terminal_msg(event));
+        // Polled inside select! so the stream keeps this task's waker (crossterm's EventStream
+        // only registers the waker of the first pending poll; `now_or_never` would lose it).
+        loop {
+            tokio::select! {
+                biased;
+                event = input.next() => match event {
+                    Some(Ok(event)) => pending.extend(terminal_msg(event)),
+                    _ => break,
+                },
+                () = std::future::ready(()) => break,
+            }
         }
         if pending.is_empty() {
             continue;

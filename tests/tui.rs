@@ -701,6 +701,9 @@ fn detail_software_filter() {
 #[test]
 fn detail_of_a_hostile_machine() {
     let mut app = list_app(LARGE, admin(), hostile());
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "evil");
+    key(&mut app, KeyCode::Enter);
     let load = only(key(&mut app, KeyCode::Enter));
     let worker::Cmd::LoadMachine { machine_id, .. } = load else {
         panic!("expected a detail load");

@@ -217,6 +217,9 @@ pub struct MachineTable {
     selected: usize,
     /// The machine the user selected; followed across sort, filter and refresh.
     selected_id: Option<u64>,
+    /// The user has chosen a row. Until then the selection stays on the first row while pages
+    /// stream in, instead of following whichever machine happened to arrive first.
+    chosen: bool,
     /// First row of `view` on screen.
     offset: usize,
 }
@@ -394,6 +397,7 @@ impl MachineTable {
         let last = self.view.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
         self.selected_id = self.selected().map(|m| m.id);
+        self.chosen = true;
     }
 
     pub fn select_first(&mut self) {
@@ -407,6 +411,7 @@ impl MachineTable {
     /// Selects the machine with `id` if it is in the view.
     pub fn select_id(&mut self, id: u64) {
         self.selected_id = Some(id);
+        self.chosen = true;
         self.reselect();
     }
 
@@ -438,6 +443,11 @@ impl MachineTable {
     /// Puts the selection back on the remembered machine, or keeps its position when that
     /// machine is filtered out (the id is kept, so clearing the filter finds it again).
     fn reselect(&mut self) {
+        if !self.chosen {
+            self.selected = 0;
+            self.selected_id = self.selected().map(|m| m.id);
+            return;
+        }
         let found = self.selected_id.and_then(|id| {
             self.view
                 .iter()
@@ -447,9 +457,6 @@ impl MachineTable {
             Some(position) => self.selected = position,
             None => {
                 self.selected = self.selected.min(self.view.len().saturating_sub(1));
-                if self.selected_id.is_none() {
-                    self.selected_id = self.selected().map(|m| m.id);
-                }
             }
         }
     }
@@ -699,6 +706,17 @@ mod tests {
         table.begin_refresh();
         table.upsert(vec![machine(9, "aaa-first", "1.1.1.1", "x", "y", 950)]);
         assert_eq!(table.selected().unwrap().id, 3);
+    }
+
+    #[test]
+    fn the_first_row_stays_selected_while_pages_stream_in_until_the_user_moves() {
+        let mut table = MachineTable::new(Sort::default());
+        table.upsert(vec![machine(1, "m-last", "", "", "", 1)]);
+        table.upsert(vec![machine(2, "a-first", "", "", "", 1)]);
+        assert_eq!(table.selected().unwrap().id, 2);
+        table.move_by(1);
+        table.upsert(vec![machine(3, "0-before-all", "", "", "", 1)]);
+        assert_eq!(table.selected().unwrap().id, 1);
     }
 
     #[test]

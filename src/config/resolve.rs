@@ -71,7 +71,7 @@ impl Resolved {
             .with_overrides(self.ui.key_overrides())
             .map_err(|error| SetupError::Usage(format!("[ui.keys]: {error}")))?;
         let password = secrets::password_without_prompt(self.password_command.as_deref())
-            .map_err(|error| SetupError::Usage(error.to_string()))?
+            .map_err(SetupError::Secret)?
             .map(|(password, _source)| password);
         Ok(AppOptions {
             settings: self.settings.clone(),
@@ -89,11 +89,14 @@ impl Resolved {
     }
 }
 
-/// Why the settings could not be resolved. Both are usage errors (exit code 2).
+/// Why the settings could not be resolved: a usage error (exit code 2), or, for
+/// [`SetupError::Secret`], an authentication one (exit code 3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SetupError {
     Config(ConfigError),
     Usage(String),
+    /// `password_command` failed.
+    Secret(secrets::SecretError),
 }
 
 impl fmt::Display for SetupError {
@@ -101,6 +104,7 @@ impl fmt::Display for SetupError {
         match self {
             SetupError::Config(error) => write!(f, "configuration error: {error}"),
             SetupError::Usage(message) => f.write_str(message),
+            SetupError::Secret(error) => write!(f, "{error}"),
         }
     }
 }

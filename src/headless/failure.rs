@@ -70,10 +70,11 @@ impl Failure {
 
 impl From<SetupError> for Failure {
     fn from(error: SetupError) -> Failure {
-        let failure = Failure::usage(error.to_string());
         match error {
-            SetupError::Config(_) => failure.with_hint("config.example.toml documents every key"),
-            SetupError::Usage(_) => failure,
+            SetupError::Config(_) => Failure::usage(error.to_string())
+                .with_hint("config.example.toml documents every key"),
+            SetupError::Usage(_) => Failure::usage(error.to_string()),
+            SetupError::Secret(secret) => Failure::from(secret),
         }
     }
 }
