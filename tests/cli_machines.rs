@@ -346,3 +346,33 @@ fn the_demo_flag_needs_no_server() {
     let machine: Value = serde_json::from_str(&outcome.stdout).unwrap();
     assert_eq!(machine["Id"], "42");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    use std::io::{BufRead, BufReader};
+    let home = Home::new();
+    // Far more output than a pipe holds, so the listing is still writing when the reader goes.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kace-tui"))
+        .args(["--demo", "machines", "list", "--output", "jsonl"])
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("{\"Id\":"), "{first}");
+    // The reader is dropped here, like `| head -1`.
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -206,7 +206,7 @@ pub fn write_json_object(out: &mut dyn Write, fields: &[Field<'_>]) -> io::Resul
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, TerminalSafeJson);
     Record(fields)
         .serialize(&mut serializer)
-        .map_err(io::Error::other)
+        .map_err(io::Error::from)
 }
 
 /// Writes an object whose last key holds an array of objects (a machine and its `Software`).
@@ -239,7 +239,7 @@ pub fn write_json_object_with_list(
         list,
     }
     .serialize(&mut serializer)
-    .map_err(io::Error::other)
+    .map_err(io::Error::from)
 }
 
 /// Writes one CSV row (RFC 4180): a field holding a comma, a quote, CR or LF is quoted, with
