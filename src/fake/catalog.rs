@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 /// What a machine is, which decides its name, OS, hardware and software.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Workstation,
     Server,

@@ -274,6 +274,9 @@ pub static SOFTWARE_SCHEMA: Schema = Schema {
     subs: &[],
 };
 
+/// Per-machine replacements of derived values (the hostile machines).
+type Overrides = Box<[(MachineField, Box<str>)]>;
+
 /// One machine, compact: everything else is derived from `seed` when asked for.
 #[derive(Debug)]
 pub struct MachineRecord {
@@ -298,7 +301,7 @@ pub struct MachineRecord {
     ram_mb: u32,
     software_start: u32,
     software_len: u16,
-    overrides: Option<Box<[(MachineField, Box<str>)]>>,
+    overrides: Option<Overrides>,
 }
 
 impl MachineRecord {
@@ -381,12 +384,12 @@ enum Site {
 
 /// Per-pattern counters so every generated name is unique.
 struct NameCounters {
-    counters: std::collections::HashMap<CompactString, u32>,
+    counters: std::collections::HashMap<(Kind, &'static str), u32>,
 }
 
 impl NameCounters {
-    fn next(&mut self, pattern: &str, rng: &mut SplitMix64) -> u32 {
-        let counter = self.counters.entry(pattern.into()).or_insert(0);
+    fn next(&mut self, kind: Kind, part: &'static str, rng: &mut SplitMix64) -> u32 {
+        let counter = self.counters.entry((kind, part)).or_insert(0);
         *counter += 1 + rng.below(3) as u32;
         *counter
     }
@@ -403,7 +406,7 @@ fn generate_org(id: u64, name: &'static str, count: usize, seed: u64, now: i64, 
             let last = *rng.pick(&catalog.last_names);
             let initial = first.chars().next().unwrap_or('x');
             Person {
-                user: format_compact!("{}{}", initial, last).to_lowercase().into(),
+                user: format_compact!("{}{}", initial, last).to_lowercase(),
                 full_name: format_compact!("{first} {last}"),
             }
         })
@@ -430,7 +433,7 @@ fn generate_org(id: u64, name: &'static str, count: usize, seed: u64, now: i64, 
         Site::Lab => [40, 25, 5, 30],
     };
     let kinds = [Kind::Workstation, Kind::Server, Kind::Mac, Kind::Linux];
-    let software_picker = SoftwarePicker::new(catalog);
+    let tables = Tables::new(catalog);
     for index in 0..count {
         let id = index as u32 + 1;
         let machine_seed = rng.next_u64();
@@ -444,7 +447,7 @@ fn generate_org(id: u64, name: &'static str, count: usize, seed: u64, now: i64, 
         let record = generate_machine(
             &mut org,
             &mut names,
-            &software_picker,
+            &tables,
             id,
             kind,
             machine_seed,
@@ -459,40 +462,45 @@ fn generate_org(id: u64, name: &'static str, count: usize, seed: u64, now: i64, 
     org
 }
 
-fn pick_os(catalog: &Catalog, kind: Kind, rng: &mut SplitMix64) -> u8 {
-    let candidates: Vec<usize> = (0..catalog.operating_systems.len())
-        .filter(|&os| catalog.operating_systems[os].kind == kind)
-        .collect();
-    let weights: Vec<u32> = candidates
-        .iter()
-        .map(|&os| catalog.operating_systems[os].weight)
-        .collect();
-    candidates[rng.weighted(&weights)] as u8
+/// What the generator draws from for one kind of machine, computed once per data set.
+struct KindTable {
+    kind: Kind,
+    operating_systems: Vec<usize>,
+    os_weights: Vec<u32>,
+    hardware: Vec<usize>,
+    hardware_weights: Vec<u32>,
+    /// (title index, popularity), in catalog order.
+    titles: Vec<(usize, u32)>,
+    /// The same titles, most popular first (for topping up).
+    titles_by_popularity: Vec<usize>,
+    /// Expected number of titles at a scale of 1.
+    popularity_sum: f64,
 }
 
-fn pick_hardware(catalog: &Catalog, kind: Kind, rng: &mut SplitMix64) -> u8 {
-    let candidates: Vec<usize> = (0..catalog.hardware.len())
-        .filter(|&hw| catalog.hardware[hw].kinds.contains(&kind))
-        .collect();
-    let weights: Vec<u32> = candidates
-        .iter()
-        .map(|&hw| catalog.hardware[hw].weight)
-        .collect();
-    candidates[rng.weighted(&weights)] as u8
+/// Chooses OS, hardware and software of a machine from the catalogs.
+struct Tables {
+    per_kind: Vec<KindTable>,
 }
 
-/// Chooses the software of a machine: each title of its kind is installed with a probability
-/// that follows its popularity, scaled so the count lands near a per-machine target.
-struct SoftwarePicker {
-    /// Per kind: (title index, popularity) and the sum of popularities.
-    per_kind: Vec<(Kind, Vec<(usize, u32)>, f64)>,
-}
-
-impl SoftwarePicker {
-    fn new(catalog: &Catalog) -> SoftwarePicker {
+impl Tables {
+    fn new(catalog: &Catalog) -> Tables {
         let per_kind = [Kind::Workstation, Kind::Server, Kind::Mac, Kind::Linux]
             .into_iter()
             .map(|kind| {
+                let operating_systems: Vec<usize> = (0..catalog.operating_systems.len())
+                    .filter(|&os| catalog.operating_systems[os].kind == kind)
+                    .collect();
+                let os_weights = operating_systems
+                    .iter()
+                    .map(|&os| catalog.operating_systems[os].weight)
+                    .collect();
+                let hardware: Vec<usize> = (0..catalog.hardware.len())
+                    .filter(|&hw| catalog.hardware[hw].kinds.contains(&kind))
+                    .collect();
+                let hardware_weights = hardware
+                    .iter()
+                    .map(|&hw| catalog.hardware[hw].weight)
+                    .collect();
                 let titles: Vec<(usize, u32)> = catalog
                     .titles
                     .iter()
@@ -500,48 +508,81 @@ impl SoftwarePicker {
                     .filter(|(_, title)| title.kinds.contains(&kind))
                     .map(|(index, title)| (index, title.popularity))
                     .collect();
-                let sum = titles.iter().map(|(_, pop)| f64::from(*pop) / 100.0).sum();
-                (kind, titles, sum)
+                let mut sorted = titles.clone();
+                sorted.sort_by_key(|(_, popularity)| std::cmp::Reverse(*popularity));
+                let popularity_sum = titles
+                    .iter()
+                    .map(|(_, popularity)| f64::from(*popularity) / 100.0)
+                    .sum();
+                KindTable {
+                    kind,
+                    operating_systems,
+                    os_weights,
+                    hardware,
+                    hardware_weights,
+                    titles,
+                    titles_by_popularity: sorted.into_iter().map(|(title, _)| title).collect(),
+                    popularity_sum,
+                }
             })
             .collect();
-        SoftwarePicker { per_kind }
+        Tables { per_kind }
     }
 
-    fn pick(&self, catalog: &Catalog, kind: Kind, rng: &mut SplitMix64, out: &mut Vec<u16>) {
-        let Some((_, titles, sum)) = self.per_kind.iter().find(|(k, _, _)| *k == kind) else {
-            return;
-        };
+    fn of(&self, kind: Kind) -> &KindTable {
+        self.per_kind
+            .iter()
+            .find(|table| table.kind == kind)
+            .unwrap_or(&self.per_kind[0])
+    }
+
+    fn pick_os(&self, kind: Kind, rng: &mut SplitMix64) -> u8 {
+        let table = self.of(kind);
+        table.operating_systems[rng.weighted(&table.os_weights)] as u8
+    }
+
+    fn pick_hardware(&self, kind: Kind, rng: &mut SplitMix64) -> u8 {
+        let table = self.of(kind);
+        table.hardware[rng.weighted(&table.hardware_weights)] as u8
+    }
+
+    /// Each title of the kind is installed with a probability that follows its popularity,
+    /// scaled so the count lands near a per-machine target; at least 5, at most 80.
+    fn pick_software(
+        &self,
+        catalog: &Catalog,
+        kind: Kind,
+        rng: &mut SplitMix64,
+        out: &mut Vec<u16>,
+    ) {
+        let table = self.of(kind);
         let target = match kind {
             Kind::Workstation => rng.between(25, 80),
             Kind::Server => rng.between(10, 45),
             Kind::Mac => rng.between(12, 40),
             Kind::Linux => rng.between(8, 30),
         } as f64;
-        let scale = target / sum.max(1.0);
+        let scale = target / table.popularity_sum.max(1.0);
         let start = out.len();
-        for &(title, popularity) in titles {
+        for &(title, popularity) in &table.titles {
             let p = (f64::from(popularity) / 100.0 * scale).min(0.98);
             if rng.chance(p) {
                 let versions = &catalog.titles[title].versions;
                 out.push(*rng.pick(versions) as u16);
-            }
-            if out.len() - start >= 80 {
-                break;
+                if out.len() - start >= 80 {
+                    break;
+                }
             }
         }
-        // Top up to the minimum of 5 with the most popular titles not yet installed.
-        let mut by_popularity: Vec<&(usize, u32)> = titles.iter().collect();
-        by_popularity.sort_by_key(|(_, popularity)| std::cmp::Reverse(*popularity));
-        for &&(title, _) in &by_popularity {
+        for &title in &table.titles_by_popularity {
             if out.len() - start >= 5 {
                 break;
             }
-            let versions = &catalog.titles[title].versions;
-            if !out[start..]
+            let installed = out[start..]
                 .iter()
-                .any(|&sw| catalog.software[usize::from(sw)].title == title)
-            {
-                out.push(versions[0] as u16);
+                .any(|&sw| catalog.software[usize::from(sw)].title == title);
+            if !installed {
+                out.push(catalog.titles[title].versions[0] as u16);
             }
         }
     }
@@ -551,7 +592,7 @@ impl SoftwarePicker {
 fn generate_machine(
     org: &mut Org,
     names: &mut NameCounters,
-    software: &SoftwarePicker,
+    tables: &Tables,
     id: u32,
     kind: Kind,
     seed: u64,
@@ -564,25 +605,24 @@ fn generate_machine(
     let lab = if site == Site::Lab { "LAB-" } else { "" };
     let name: CompactString = match kind {
         Kind::Workstation => {
-            let mut number = names.next(department, rng);
+            let mut number = names.next(kind, department, rng);
             if department == "FIN" && number == 42 {
-                number = names.next(department, rng);
+                number = names.next(kind, department, rng);
             }
             format_compact!("{lab}WS-{department}-{number:04}")
         }
         Kind::Server => {
             let role = *rng.pick(&catalog.server_roles);
-            let number = names.next(role, rng);
+            let number = names.next(kind, role, rng);
             format_compact!("{lab}SRV-{role}-{number:02}")
         }
         Kind::Mac => {
-            let pattern = format!("MAC-{department}");
-            let number = names.next(&pattern, rng);
+            let number = names.next(kind, department, rng);
             format_compact!("{lab}MAC-{department}-{number:04}")
         }
         Kind::Linux => {
             let role = *rng.pick(&catalog.linux_roles);
-            let number = names.next(role, rng);
+            let number = names.next(kind, role, rng);
             format_compact!("{}{role}-{number:02}", lab.to_lowercase())
         }
     };
@@ -633,7 +673,7 @@ fn generate_machine(
         };
         ip = format_compact!("{ip},{extra}");
     }
-    let manual = site == Site::Corp && id % 100 == 0;
+    let manual = site == Site::Corp && id.is_multiple_of(100);
     let never_synced = manual || id % 61 == 50 || rng.chance(0.01);
     let created = now - (30 + rng.below(1_500)) as i64 * DAY - rng.below(DAY as u64) as i64;
     let age = match rng.below(100) {
@@ -661,7 +701,7 @@ fn generate_machine(
     };
     let software_start = org.installs.len() as u32;
     if !manual {
-        software.pick(catalog, kind, rng, &mut org.installs);
+        tables.pick_software(catalog, kind, rng, &mut org.installs);
     }
     let software_len = (org.installs.len() - software_start as usize) as u16;
     MachineRecord {
@@ -671,8 +711,8 @@ fn generate_machine(
         ip,
         seed,
         kind,
-        os: pick_os(catalog, kind, rng),
-        hardware: pick_hardware(catalog, kind, rng),
+        os: tables.pick_os(kind, rng),
+        hardware: tables.pick_hardware(kind, rng),
         location,
         manual,
         person,
@@ -1061,7 +1101,7 @@ impl Dataset for MachinesView {
             3 => Cow::Borrowed(software.publisher),
             4 => {
                 let salt = derive(machine.seed, 100 + u64::from(installed));
-                Cow::Owned(if salt % 7 == 0 {
+                Cow::Owned(if salt.is_multiple_of(7) {
                     ZERO_DATE.to_string()
                 } else {
                     let seconds = machine.created + (salt % 400) as i64 * DAY;

@@ -478,7 +478,7 @@ fn parse_sort_key(schema: &Schema, text: &str) -> Result<SortKey, QueryError> {
 fn parse_paging(text: &str, query: &mut Query) -> Result<(), QueryError> {
     let malformed = || QueryError(format!("Invalid paging '{text}'"));
     let words: Vec<&str> = text.split(' ').filter(|word| !word.is_empty()).collect();
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         return Err(malformed());
     }
     for pair in words.chunks(2) {

@@ -236,7 +236,7 @@ async fn dispatch(
         (Method::GET, "/ams/shared/api/security/refreshcontext") => {
             match ams_session(&state, request.headers(), false) {
                 Ok(_) => success(),
-                Err(response) => response,
+                Err(rejection) => rejection.into_response(),
             }
         }
         (Method::GET, "/ams/shared/api/organizations") => organizations(&state, &request),
@@ -355,6 +355,25 @@ fn drip(response: Response, chunk: usize, pause: Duration) -> Response {
 
 // ----- sessions -----
 
+/// A refused request: the status and the text of its error envelope.
+struct Rejection {
+    status: StatusCode,
+    description: String,
+}
+
+fn reject(status: StatusCode, description: impl Into<String>) -> Rejection {
+    Rejection {
+        status,
+        description: description.into(),
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        error(self.status, self.description)
+    }
+}
+
 /// A checked session: what a handler needs to know about the caller.
 struct Caller {
     account: &'static DemoAccount,
@@ -386,31 +405,31 @@ fn ams_session(
     state: &AppState,
     headers: &HeaderMap,
     allow_pending_2fa: bool,
-) -> Result<(String, Caller), Response> {
+) -> Result<(String, Caller), Rejection> {
     let Some(session_id) = cookie(headers, "kboxid") else {
-        return Err(error(StatusCode::UNAUTHORIZED, "Not authenticated"));
+        return Err(reject(StatusCode::UNAUTHORIZED, "Not authenticated"));
     };
     let mut sessions = state.sessions();
     let Some(session) = sessions.get_mut(&session_id) else {
-        return Err(error(StatusCode::UNAUTHORIZED, "Invalid token"));
+        return Err(reject(StatusCode::UNAUTHORIZED, "Invalid token"));
     };
     if expired(state, session) {
         session.expired = true;
-        return Err(error(StatusCode::UNAUTHORIZED, "Expired token"));
+        return Err(reject(StatusCode::UNAUTHORIZED, "Expired token"));
     }
     if state.config.legacy_csrf {
         let sent = header(headers, "x-dell-csrf-token");
         let cookie_token = cookie(headers, "KACE_CSRF_TOKEN");
         if sent.is_none() || sent != cookie_token.as_deref() || sent != Some(&session.csrf) {
-            return Err(error(StatusCode::UNAUTHORIZED, "Invalid CSRF token"));
+            return Err(reject(StatusCode::UNAUTHORIZED, "Invalid CSRF token"));
         }
     } else if let Some(sent) = header(headers, "x-kace-authorization")
         && sent != session.authorization
     {
-        return Err(error(StatusCode::UNAUTHORIZED, "Invalid token"));
+        return Err(reject(StatusCode::UNAUTHORIZED, "Invalid token"));
     }
     if session.account.two_factor && !session.two_factor_done && !allow_pending_2fa {
-        return Err(error(
+        return Err(reject(
             StatusCode::UNAUTHORIZED,
             "User not fully authenticated.",
         ));
@@ -433,11 +452,11 @@ fn valid_version(value: &str) -> bool {
 }
 
 /// The checks every `/api` request passes: version header, session, CSRF, 2FA.
-fn api_session(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+fn api_session(state: &AppState, headers: &HeaderMap) -> Result<Caller, Rejection> {
     let kace = header(headers, "x-kace-api-version");
     let dell = header(headers, "x-dell-api-version");
     if kace.is_none() && dell.is_none() {
-        return Err(error(
+        return Err(reject(
             StatusCode::BAD_REQUEST,
             "Missing API version header (x-kace-api-version)",
         ));
@@ -447,12 +466,12 @@ fn api_session(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response
         .flatten()
         .any(|value| !valid_version(value))
     {
-        return Err(error(StatusCode::BAD_REQUEST, "Invalid API version"));
+        return Err(reject(StatusCode::BAD_REQUEST, "Invalid API version"));
     }
     let (session_id, caller) = ams_session(state, headers, false)?;
     let mut sessions = state.sessions();
     let Some(session) = sessions.get_mut(&session_id) else {
-        return Err(error(StatusCode::UNAUTHORIZED, "Invalid token"));
+        return Err(reject(StatusCode::UNAUTHORIZED, "Invalid token"));
     };
     let version_ok = if state.config.legacy_csrf {
         dell.is_some()
@@ -465,7 +484,7 @@ fn api_session(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response
         } else {
             "x-kace-api-version"
         };
-        return Err(error(
+        return Err(reject(
             StatusCode::BAD_REQUEST,
             format!("Missing API version header ({wanted})"),
         ));
@@ -587,7 +606,7 @@ async fn verify_two_factor(state: &AppState, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let (session_id, caller) = match ams_session(state, &parts.headers, true) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let code = axum::body::to_bytes(body, 64 * 1024)
         .await
@@ -634,7 +653,7 @@ fn logout(state: &AppState, request: &Request) -> Response {
 fn organizations(state: &AppState, request: &Request) -> Response {
     let caller = match ams_session(state, request.headers(), false) {
         Ok((_, caller)) => caller,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let orgs: Vec<serde_json::Value> = state
         .appliance
@@ -652,7 +671,7 @@ fn organizations(state: &AppState, request: &Request) -> Response {
 fn switch_org(state: &AppState, request: &Request, id: Option<&str>) -> Response {
     let (session_id, caller) = match ams_session(state, request.headers(), false) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let Some(id) = id.and_then(|id| id.parse::<u64>().ok()) else {
         return error(StatusCode::BAD_REQUEST, "Invalid organization id");
@@ -680,7 +699,7 @@ fn switch_org(state: &AppState, request: &Request, id: Option<&str>) -> Response
 async fn api(state: &AppState, request: Request) -> Response {
     let caller = match api_session(state, request.headers()) {
         Ok(caller) => caller,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let path = request.uri().path().trim_end_matches('/').to_string();
     let query = request.uri().query().map(str::to_string);
