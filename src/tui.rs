@@ -21,7 +21,7 @@ use crossterm::event::{
 };
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use futures_util::StreamExt;
 use ratatui::Terminal;
@@ -111,7 +111,12 @@ fn suspend(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>) -> io::
         libc::raise(libc::SIGTSTP);
     }
     setup()?;
-    terminal.clear()
+    // Not `terminal.clear()`: it asks the terminal for the cursor position, and the event
+    // stream's reader would swallow the answer. Clear the screen, then draw one blank frame so
+    // the next frame is drawn in full.
+    execute!(io::stdout(), Clear(ClearType::All))?;
+    terminal.draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))?;
+    Ok(())
 }
 
 /// The demo: the embedded fake appliance, logged in as its administrator (who sees two

@@ -979,3 +979,74 @@ fn default_keymap_and_stale_threshold_are_configurable() {
     assert!(key(&mut app, KeyCode::Esc).is_empty());
     assert!(matches!(ctrl(&mut app, 'q').as_slice(), [Cmd::Quit]));
 }
+
+#[test]
+fn no_color_draws_without_colours_but_keeps_the_reverse_selection() {
+    use ratatui::style::Color;
+    for no_color in [false, true] {
+        let mut app = list_app(SMALL, viewer(), estate());
+        app.no_color = no_color;
+        let mut terminal = Terminal::new(TestBackend::new(SMALL.0, SMALL.1)).unwrap();
+        terminal
+            .draw(|frame| kace_tui::ui::render(&app, frame))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        let coloured = buffer
+            .content()
+            .iter()
+            .any(|cell| cell.fg != Color::Reset || cell.bg != Color::Reset);
+        let reversed = buffer
+            .content()
+            .iter()
+            .any(|cell| cell.modifier.contains(Modifier::REVERSED));
+        assert_eq!(coloured, !no_color, "no_color = {no_color}");
+        assert!(reversed, "the selection must stay visible");
+    }
+}
+
+#[test]
+fn a_hundred_thousand_rows_stream_in_and_stay_usable() {
+    let mut app = logged_in_app(SMALL, admin());
+    let load = choose_org(&mut app, "Default");
+    let id = id_of(&load);
+    for page in 0..100u64 {
+        let machines = (0..1_000u64)
+            .map(|i| {
+                let n = page * 1_000 + i;
+                machine(
+                    n,
+                    &format!("WS-{n:06}"),
+                    &format!("10.{}.{}.{}", n % 7, n % 250, n % 200),
+                    "Windows 11",
+                    "jdoe",
+                    "",
+                )
+            })
+            .collect();
+        api(
+            &mut app,
+            ApiEvent::MachinesPage {
+                id,
+                machines,
+                progress: LoadProgress {
+                    loaded: (page as usize + 1) * 1_000,
+                    total: Some(100_000),
+                },
+            },
+        );
+    }
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(selected_name(&app), "WS-099999");
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "ws-0999");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    assert!(
+        text.contains("Machines · Default · 100 of 100,000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Loading machines… 100,000 of 100,000 (100%)"),
+        "{text}"
+    );
+}

@@ -57,6 +57,8 @@ pub enum Msg {
 }
 
 /// What `update` asks the event loop to do.
+// Commands live for one loop iteration; boxing the worker command would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Cmd {
     Worker(worker::Cmd),
@@ -590,11 +592,8 @@ impl App {
         match action {
             Action::NextField => form.next_field(),
             Action::PrevField => form.prev_field(),
-            Action::ClearInput => {
-                if !self.clear_input(Context::Login) {
-                    return vec![Cmd::Quit];
-                }
-            }
+            // Ctrl-c clears the field; on an empty field it quits as usual.
+            Action::ClearInput if !self.clear_input(Context::Login) => return vec![Cmd::Quit],
             Action::Submit => return self.submit_login(),
             _ => {}
         }
@@ -661,10 +660,8 @@ impl App {
                     form.focus(LoginField::Password);
                 }
             }
-            Action::ClearInput => {
-                if !self.clear_input(Context::TwoFactor) {
-                    return vec![Cmd::Quit];
-                }
+            Action::ClearInput if !self.clear_input(Context::TwoFactor) => {
+                return vec![Cmd::Quit];
             }
             Action::Submit if self.pending.two_factor.is_none() => {
                 let id = self.next_request();
@@ -904,10 +901,11 @@ impl App {
             let org = matches[0].clone();
             return self.switch_org(org);
         }
-        if let Some(current) = self.current_org() {
-            if let Some(position) = matches.iter().position(|o| o.name == current) {
-                picker.selected = position;
-            }
+        if let Some(position) = self
+            .current_org()
+            .and_then(|current| matches.iter().position(|o| o.name == current))
+        {
+            picker.selected = position;
         }
         if !matches!(self.screen(), Some(Screen::OrgPicker(_))) {
             self.screens.push(Screen::OrgPicker(picker));
@@ -940,12 +938,14 @@ impl App {
         let id = self.next_request();
         self.screens.clear();
         if self.orgs.len() > 1 {
-            let mut picker = OrgPicker::default();
-            picker.selected = self
-                .orgs
-                .iter()
-                .position(|o| o.name == org)
-                .unwrap_or_default();
+            let picker = OrgPicker {
+                selected: self
+                    .orgs
+                    .iter()
+                    .position(|o| o.name == org)
+                    .unwrap_or_default(),
+                ..OrgPicker::default()
+            };
             self.screens.push(Screen::OrgPicker(picker));
         }
         self.screens
