@@ -55,7 +55,11 @@ pub enum Command {
     #[command(subcommand)]
     Machines(MachinesCommand),
     /// Print the organizations the account can see.
-    Orgs,
+    Orgs {
+        /// Output format (default: table on a terminal, jsonl when piped).
+        #[arg(long, value_enum)]
+        output: Option<OutputFormat>,
+    },
     /// Print every path used (config, state, log, cache) and the resolved profile.
     Info,
     /// Print a shell completion script.
@@ -78,6 +82,7 @@ pub enum MachinesCommand {
         /// Also print its software.
         #[arg(long)]
         software: bool,
+        /// Output format (default: table on a terminal, json when piped).
         #[arg(long, value_enum)]
         output: Option<OutputFormat>,
     },
@@ -103,6 +108,10 @@ pub struct ListArgs {
     /// Output format (default: table on a terminal, jsonl when piped).
     #[arg(long, value_enum)]
     pub output: Option<OutputFormat>,
+    /// Fields the appliance sends per machine: limited, standard, extended or all (default:
+    /// standard, or all when --columns names a field only the full record has).
+    #[arg(long, value_name = "LEVEL")]
+    pub shaping: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

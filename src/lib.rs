@@ -8,12 +8,20 @@
 //! - [`tui`]: the terminal guard and the event loop that ties the above together.
 //! - [`fake`]: the fake KACE SMA appliance used by the demo and every integration test.
 //! - [`cli`]: the command line.
+//! - [`config`]: the configuration file, profiles, and where secrets come from.
+//! - [`paths`]: where the configuration, state, log and cache files live.
+//! - [`logging`]: the log file (never the terminal).
+//! - [`headless`]: the non-interactive commands (`machines`, `orgs`, `info`) and their output.
 //! - [`sanitize`]: the one sanitizer for server text that reaches a terminal.
 
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod fake;
+pub mod headless;
+pub mod logging;
+pub mod paths;
 pub mod sanitize;
 pub mod tui;
 pub mod ui;

@@ -4,21 +4,13 @@ use std::time::Duration;
 use clap::Parser;
 use std::io::IsTerminal;
 
-use kace_tui::api::ConnectionSettings;
-use kace_tui::app::AppOptions;
 use kace_tui::cli::{Cli, Command, GlobalOptions};
 use kace_tui::fake::{self, DEMO_ACCOUNTS, FakeConfig};
 use kace_tui::tui::{self, StartOptions};
-use secrecy::SecretString;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Completions { shell }) => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "kace-tui", &mut std::io::stdout());
-            ExitCode::SUCCESS
-        }
         Some(Command::DemoServer(args)) => {
             if !(0.0..=1.0).contains(&args.error_rate) {
                 eprintln!("kace-tui: --error-rate must be between 0.0 and 1.0");
@@ -64,10 +56,7 @@ fn main() -> ExitCode {
             }
         }
         None => interactive(&cli.global),
-        _ => {
-            eprintln!("kace-tui: not built yet");
-            ExitCode::from(1)
-        }
+        Some(command) => kace_tui::headless::run(&cli.global, command),
     }
 }
 
@@ -79,20 +68,21 @@ fn interactive(global: &GlobalOptions) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let no_color =
-        global.no_color || std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    let app = AppOptions {
-        settings: ConnectionSettings {
-            server: global.server.clone().unwrap_or_default(),
-            ca_cert: global.ca_cert.clone(),
-            insecure: global.insecure,
-            ..ConnectionSettings::default()
-        },
-        user: global.user.clone(),
-        password: std::env::var("KACE_PASSWORD").ok().map(SecretString::from),
-        org: global.org.clone(),
-        no_color,
-        ..AppOptions::default()
+    // Flags, environment and profile; a bad configuration file is reported before any screen.
+    let resolved = match kace_tui::headless::setup(global) {
+        Ok(resolved) => resolved,
+        Err(failure) => {
+            failure.print();
+            return ExitCode::from(failure.code);
+        }
+    };
+    let app = match resolved.app_options() {
+        Ok(app) => app,
+        Err(error) => {
+            let failure = kace_tui::headless::Failure::from(error);
+            failure.print();
+            return ExitCode::from(failure.code);
+        }
     };
     let options = if global.demo {
         match tui::demo_options(app) {

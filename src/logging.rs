@@ -1,0 +1,54 @@
+//! The log file: `tracing` events go to a file in the state directory, never to the terminal
+//! (the UI owns the terminal, and headless output must stay parseable). No ANSI colours; the
+//! file is private to the owner because it may name machines and users.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use tracing_subscriber::filter::LevelFilter;
+
+/// The level used when neither `--log-level` nor the configuration says otherwise.
+pub const DEFAULT_LEVEL: LevelFilter = LevelFilter::INFO;
+
+/// Parses a level name (case-insensitive): off, error, warn, info, debug, trace.
+pub fn parse_level(name: &str) -> Option<LevelFilter> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "off" => Some(LevelFilter::OFF),
+        "error" => Some(LevelFilter::ERROR),
+        "warn" | "warning" => Some(LevelFilter::WARN),
+        "info" => Some(LevelFilter::INFO),
+        "debug" => Some(LevelFilter::DEBUG),
+        "trace" => Some(LevelFilter::TRACE),
+        _ => None,
+    }
+}
+
+/// Installs the global subscriber writing to `log_file` (created 0600, appended to). Call once,
+/// early; a second call leaves the first subscriber in place.
+pub fn init(log_file: &Path, level: LevelFilter) -> std::io::Result<()> {
+    if level == LevelFilter::OFF {
+        return Ok(());
+    }
+    let file = crate::paths::open_private_append(log_file)?;
+    let installed = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(level)
+        .with_writer(Mutex::new(file))
+        .try_init();
+    if installed.is_ok() {
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), "kace-tui started");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_names_parse_case_insensitively() {
+        assert_eq!(parse_level("TRACE"), Some(LevelFilter::TRACE));
+        assert_eq!(parse_level(" warn "), Some(LevelFilter::WARN));
+        assert_eq!(parse_level("loud"), None);
+    }
+}
