@@ -903,7 +903,11 @@ impl Client {
     ) -> Result<Bytes, Failure> {
         let limit = self.inner.settings.max_response_bytes;
         let too_large = || {
-            tracing::warn!(call, limit, "answer larger than max_response_bytes; refused");
+            tracing::warn!(
+                call,
+                limit,
+                "answer larger than max_response_bytes; refused"
+            );
             Failure {
                 error: ApiError::TooLarge {
                     call: call.to_string(),
@@ -933,7 +937,8 @@ impl Client {
     /// Maps a reqwest error onto the typed errors, and says whether a retry may help.
     fn transport_failure(&self, call: &str, error: &reqwest::Error) -> Failure {
         let host = self.inner.host.clone();
-        let detail = error_text(error);
+        // For TLS, the handshake's own words say it better than the request's error chain.
+        let detail = tls_error(error).map_or_else(|| error_text(error), tls::describe);
         let settings = &self.inner.settings;
         let (error, retryable) = if error.is_timeout() {
             let limit = if error.is_connect() {
@@ -1231,7 +1236,11 @@ fn has_io_kind(error: &reqwest::Error, kind: std::io::ErrorKind) -> bool {
 }
 
 fn is_tls_error(error: &reqwest::Error) -> bool {
-    causes(error).any(|cause| cause.downcast_ref::<rustls::Error>().is_some())
+    tls_error(error).is_some()
+}
+
+fn tls_error(error: &reqwest::Error) -> Option<&rustls::Error> {
+    causes(error).find_map(|cause| cause.downcast_ref::<rustls::Error>())
 }
 
 fn is_dns_error(detail: &str) -> bool {
@@ -1300,7 +1309,11 @@ mod tests {
         for loopback in ["http://localhost:1", "http://[::1]:2", "http://127.8.9.10"] {
             assert!(parse_server(loopback).unwrap().loopback, "{loopback}");
         }
-        for remote in ["http://10.0.0.1", "http://localhost.example.com", "http://[::2]"] {
+        for remote in [
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "http://[::2]",
+        ] {
             assert!(!parse_server(remote).unwrap().loopback, "{remote}");
         }
         for bad in ["", "ftp://x", "https://"] {

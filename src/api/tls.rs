@@ -52,7 +52,8 @@ impl Fingerprint {
         }
         let mut bytes = [0u8; 32];
         for (index, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[index * 2..index * 2 + 2], 16).map_err(|_| invalid())?;
+            *byte =
+                u8::from_str_radix(&hex[index * 2..index * 2 + 2], 16).map_err(|_| invalid())?;
         }
         Ok(Fingerprint(bytes))
     }
@@ -94,6 +95,16 @@ impl fmt::Display for PinMismatch {
 }
 
 impl std::error::Error for PinMismatch {}
+
+/// A TLS failure in words: what the pin check said, else rustls' own text.
+pub fn describe(error: &rustls::Error) -> String {
+    if let rustls::Error::InvalidCertificate(CertificateError::Other(other)) = error
+        && let Some(mismatch) = other.0.downcast_ref::<PinMismatch>()
+    {
+        return mismatch.to_string();
+    }
+    error.to_string()
+}
 
 /// Accepts exactly the pinned certificate; still verifies the handshake signatures with it.
 #[derive(Debug)]

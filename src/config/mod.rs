@@ -222,7 +222,10 @@ impl ConfigFile {
             if let Some(pin) = &profile.tls_fingerprint
                 && let Err(message) = crate::api::tls::Fingerprint::parse(pin)
             {
-                return Err(error_at_key(&["profiles", name, "tls_fingerprint"], message));
+                return Err(error_at_key(
+                    &["profiles", name, "tls_fingerprint"],
+                    message,
+                ));
             }
         }
         Ok(())

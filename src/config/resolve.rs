@@ -180,9 +180,10 @@ fn resolve_with(
         .or_else(|| profile.and_then(|p| p.ca_cert.clone()));
     settings.allow_http = global.allow_http || profile.is_some_and(|p| p.allow_http);
     settings.tls_fingerprint = match (&global.tls_fingerprint, profile) {
-        (Some(pin), _) => Some(Fingerprint::parse(pin).map_err(|message| {
-            SetupError::Usage(format!("--tls-fingerprint: {message}"))
-        })?),
+        (Some(pin), _) => Some(
+            Fingerprint::parse(pin)
+                .map_err(|message| SetupError::Usage(format!("--tls-fingerprint: {message}")))?,
+        ),
         // Checked when the file was read.
         (None, Some(profile)) => profile
             .tls_fingerprint

@@ -300,9 +300,7 @@ fn self_signed_tls() -> io::Result<(Certificate, tokio_rustls::TlsAcceptor)> {
         pem: generated.cert.pem(),
         fingerprint: Fingerprint::of(&der),
     };
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        generated.signing_key.serialize_der().into(),
-    );
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(generated.signing_key.serialize_der().into());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut server_config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

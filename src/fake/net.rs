@@ -102,7 +102,6 @@ impl TcpAcceptor {
             }
         }
     }
-
 }
 
 impl Listener for FaultListener {

@@ -67,7 +67,11 @@ pub fn print(resolved: &Resolved, out: &mut impl Write) -> Result<(), Failure> {
     };
     lines.push(("password", password));
     let settings = &resolved.settings;
-    let tls = match (&settings.ca_cert, settings.tls_fingerprint, settings.insecure) {
+    let tls = match (
+        &settings.ca_cert,
+        settings.tls_fingerprint,
+        settings.insecure,
+    ) {
         (_, _, true) => "NOT VERIFIED (insecure)".to_string(),
         (_, Some(pin), false) => format!("certificate pinned to SHA-256 {pin}"),
         (Some(ca), None, false) => format!("verified with {} only", ca.display()),
@@ -75,10 +79,7 @@ pub fn print(resolved: &Resolved, out: &mut impl Write) -> Result<(), Failure> {
     };
     lines.push(("tls", tls));
     if settings.allow_http {
-        lines.push((
-            "plain http",
-            "allowed to any host (allow_http)".to_string(),
-        ));
+        lines.push(("plain http", "allowed to any host (allow_http)".to_string()));
     }
     lines.push((
         "readonly",
