@@ -1266,8 +1266,11 @@ mod tests {
             password: SecretString::from("hunter2-password".to_string()),
             organization: Some("Default".to_string()),
         };
+        let pin = Fingerprint::of(b"certificate");
         let settings = ConnectionSettings {
             server: "https://kace.example.com/".to_string(),
+            tls_fingerprint: Some(pin),
+            allow_http: true,
             ..ConnectionSettings::default()
         };
         let client = Client::new(settings.clone()).unwrap();
@@ -1282,6 +1285,9 @@ mod tests {
             assert!(!printed.contains(secret), "{secret} leaked: {printed}");
         }
         assert!(printed.contains("admin"), "{printed}");
+        // The transport settings are not secret, and useful when diagnosing.
+        assert!(printed.contains(&pin.to_string()), "{printed}");
+        assert!(printed.contains("allow_http: true"), "{printed}");
         let header = sensitive_header(&SecretString::from("csrf-secret-token".to_string()));
         assert!(!format!("{header:?}").contains("csrf-secret-token"));
     }

@@ -434,7 +434,7 @@ max_records = 5000
         let error = resolve_with(&global, paths_for(dir.path()), false).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("\"staging\""), "{message}");
-        assert!(message.contains("profiles: lab, prod"), "{message}");
+        assert!(message.contains("profiles: lab, pinned, prod"), "{message}");
     }
 
     #[test]
