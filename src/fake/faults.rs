@@ -87,6 +87,7 @@ pub struct Faults {
     pub(crate) expire_after_requests: AtomicU64,
     ignore_offset: AtomicBool,
     empty_for_unknown_id: AtomicBool,
+    without_switch_routes: AtomicBool,
     gone: AtomicBool,
     /// Cancelled when the appliance goes away: every connection of the epoch closes.
     epoch: Mutex<CancellationToken>,
@@ -125,6 +126,7 @@ impl Faults {
             expire_after_requests: AtomicU64::new(0),
             ignore_offset: AtomicBool::new(false),
             empty_for_unknown_id: AtomicBool::new(false),
+            without_switch_routes: AtomicBool::new(false),
             gone: AtomicBool::new(false),
             epoch: Mutex::new(shutdown.child_token()),
             shutdown,
@@ -290,6 +292,19 @@ impl Faults {
 
     pub(crate) fn empty_for_unknown_id(&self) -> bool {
         self.empty_for_unknown_id.load(Ordering::SeqCst)
+    }
+
+    /// Behaves like an appliance without the organization-switch routes (reference §3 marks
+    /// them as not present everywhere): both `.../organization/{id}/switchto` and
+    /// `.../organization/switch` answer 404 with the envelope, exactly like any unknown route
+    /// (`"No such route: <path>"`), before any session check. Logging in with
+    /// `organizationName` is then the only way into another organization.
+    pub fn set_without_switch_routes(&self, without: bool) {
+        self.without_switch_routes.store(without, Ordering::SeqCst);
+    }
+
+    pub(crate) fn without_switch_routes(&self) -> bool {
+        self.without_switch_routes.load(Ordering::SeqCst)
     }
 
     // ----- counters -----
