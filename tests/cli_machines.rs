@@ -294,6 +294,39 @@ fn get_by_name_ignores_case() {
 }
 
 #[test]
+fn get_of_a_name_two_machines_share_lists_the_candidates_and_exits_4() {
+    use kace_tui::fake::data::{REIMAGED_IDS, REIMAGED_NAME};
+    let setup = Setup::new();
+    let outcome = setup.kace(&["machines", "get", &REIMAGED_NAME.to_lowercase()]);
+    assert_eq!(outcome.code, 4, "{}", outcome.stderr);
+    assert!(outcome.stdout.is_empty(), "{}", outcome.stdout);
+    let (message, hint) = outcome
+        .stderr
+        .split_once('\n')
+        .expect("a message line and a hint");
+    assert!(
+        message.starts_with(&format!(
+            "kace-tui: 2 machines are named \"{}\"",
+            REIMAGED_NAME.to_lowercase()
+        )),
+        "{message}"
+    );
+    let default = &setup.fake.appliance().orgs[0];
+    for id in REIMAGED_IDS {
+        let machine = &default.machines[default.row_of(id).unwrap() as usize];
+        assert!(
+            message.contains(&format!("{REIMAGED_NAME} (id {id}, {})", machine.ip)),
+            "{message}"
+        );
+    }
+    assert!(hint.contains("machines get ID"), "{hint}");
+
+    // Either one by its id.
+    let printed = jsonl(&setup.kace(&["machines", "get", "80", "--output", "jsonl"]));
+    assert_eq!(printed[0]["Name"], REIMAGED_NAME);
+}
+
+#[test]
 fn get_of_a_missing_machine_exits_4() {
     let setup = Setup::new();
     for missing in ["999999", "no-such-machine", "WS-FIN-004"] {
