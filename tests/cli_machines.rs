@@ -235,6 +235,48 @@ fn search_matches_name_ip_user_and_os_like_the_tui() {
     assert_eq!(ids(&limited), expected[..2]);
 }
 
+/// `--search` keeps exactly the rows the TUI's `/` filter keeps, also for a model (an
+/// EXTENDED field), a targeted column, smart case and hostile characters as they are shown.
+#[test]
+fn search_keeps_what_the_tui_table_keeps() {
+    use kace_tui::api::decode;
+    use kace_tui::app::table::{MachineTable, Sort};
+    let setup = Setup::new();
+    let body = setup
+        .raw()
+        .get("/api/inventory/machines?shaping=machine%20extended&paging=limit%20ALL");
+    let machines = decode::machines_page("test", body.to_string().as_bytes())
+        .expect("the appliance's own answer decodes")
+        .items;
+    let mut table = MachineTable::new(Sort::default());
+    table.upsert(machines.clone());
+    for query in [
+        "elitebook",
+        "model:EliteBook",
+        "!windows",
+        "name:␛",
+        "ws-fin-0042",
+        "\u{1b}",
+    ] {
+        table.set_filter(query);
+        // In arrival order, as the CLI prints them.
+        let kept: std::collections::HashSet<u64> =
+            table.window(0, usize::MAX).map(|m| m.id).collect();
+        let expected: Vec<String> = machines
+            .iter()
+            .filter(|m| kept.contains(&m.id))
+            .map(|m| m.id.to_string())
+            .collect();
+        let raw_escape = query.contains('\u{1b}');
+        assert!(
+            raw_escape != (!expected.is_empty() && expected.len() < machines.len()),
+            "{query:?} keeps a real subset (a raw escape matches nothing: rows are searched as shown)"
+        );
+        let printed = jsonl(&setup.kace(&["machines", "list", "--search", query]));
+        assert_eq!(ids(&printed), expected, "--search {query:?}");
+    }
+}
+
 #[test]
 fn columns_choose_and_order_the_fields() {
     let setup = Setup::new();
