@@ -100,7 +100,8 @@ pub struct ListArgs {
     /// Appliance filter clause "FIELD OP VALUE" (repeatable; all must match).
     #[arg(long, value_name = "CLAUSE")]
     pub filter: Vec<String>,
-    /// Text to match in name, IP, user and OS, like the TUI's / filter.
+    /// Text to match in name, IP, OS, user and model exactly like the TUI's / filter
+    /// (smart case, column:text, a leading ! inverts); asks for at least extended shaping.
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
     /// Sort by FIELD, or "FIELD desc".

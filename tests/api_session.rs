@@ -512,3 +512,89 @@ async fn logout_ends_the_session() {
     let after = worker.run(|id| Cmd::ListOrganizations { id }).await;
     assert_eq!(after.result.unwrap_err(), ApiError::NotLoggedIn);
 }
+
+/// An appliance without the switch routes: the client logs in again with `organizationName`,
+/// lands in the organization asked for, and a later silent re-login stays there.
+#[tokio::test]
+async fn without_switch_routes_switching_falls_back_to_a_login_into_the_organization() {
+    let server = start_fake(FakeConfig::default());
+    server.faults().set_without_switch_routes(true);
+    let lab_ids = {
+        let reference = Client::new(settings(&server)).unwrap();
+        reference
+            .login(credentials("admin", Some("Lab")))
+            .await
+            .unwrap();
+        let page = reference
+            .machines_page(&Query::new().page(0, 0))
+            .await
+            .unwrap();
+        page.items
+            .iter()
+            .map(|m| (m.id, m.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    server.faults().reset_stats();
+
+    let mut worker = Harness::new();
+    worker.login(&server, "admin", None).await;
+    let lab = kace_tui::api::Organization {
+        id: 2,
+        name: "Lab".to_string(),
+    };
+    match worker
+        .run(|id| Cmd::SwitchOrganization { id, org: lab })
+        .await
+        .result
+    {
+        Ok(ApiEvent::OrganizationSwitched { session, .. }) => {
+            assert_eq!(session.organization.as_deref(), Some("Lab"));
+            assert_eq!(session.user.user_name, "admin");
+        }
+        other => panic!("{other:?}"),
+    }
+    let stats = server.faults().stats();
+    assert_eq!(
+        stats.requests_to("/ams/shared/api/security/organization/2/switchto"),
+        1,
+        "the switch route is tried first, once"
+    );
+    assert_eq!(stats.logins, 2, "the first login, then the one into Lab");
+
+    let loaded = |events: &[ApiEvent]| {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                ApiEvent::MachinesPage { machines, .. } => {
+                    Some(machines.iter().map(|m| (m.id, m.name.clone())))
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect::<Vec<_>>()
+    };
+    let load = worker
+        .run(|id| Cmd::LoadMachines {
+            id,
+            query: Query::new(),
+        })
+        .await;
+    assert!(matches!(load.result, Ok(ApiEvent::MachinesDone { .. })));
+    assert_eq!(
+        loaded(&load.progress),
+        lab_ids,
+        "Lab's machines, not Default's"
+    );
+
+    // The silent re-login after an expiry lands in Lab again.
+    server.faults().expire_sessions();
+    let reload = worker
+        .run(|id| Cmd::LoadMachines {
+            id,
+            query: Query::new(),
+        })
+        .await;
+    assert!(matches!(reload.result, Ok(ApiEvent::MachinesDone { .. })));
+    assert_eq!(loaded(&reload.progress), lab_ids);
+    assert_eq!(server.faults().stats().logins, 3);
+}

@@ -235,6 +235,48 @@ fn search_matches_name_ip_user_and_os_like_the_tui() {
     assert_eq!(ids(&limited), expected[..2]);
 }
 
+/// `--search` keeps exactly the rows the TUI's `/` filter keeps, also for a model (an
+/// EXTENDED field), a targeted column, smart case and hostile characters as they are shown.
+#[test]
+fn search_keeps_what_the_tui_table_keeps() {
+    use kace_tui::api::decode;
+    use kace_tui::app::table::{MachineTable, Sort};
+    let setup = Setup::new();
+    let body = setup
+        .raw()
+        .get("/api/inventory/machines?shaping=machine%20extended&paging=limit%20ALL");
+    let machines = decode::machines_page("test", body.to_string().as_bytes())
+        .expect("the appliance's own answer decodes")
+        .items;
+    let mut table = MachineTable::new(Sort::default());
+    table.upsert(machines.clone());
+    for query in [
+        "elitebook",
+        "model:EliteBook",
+        "!windows",
+        "name:␛",
+        "ws-fin-0042",
+        "\u{1b}",
+    ] {
+        table.set_filter(query);
+        // In arrival order, as the CLI prints them.
+        let kept: std::collections::HashSet<u64> =
+            table.window(0, usize::MAX).map(|m| m.id).collect();
+        let expected: Vec<String> = machines
+            .iter()
+            .filter(|m| kept.contains(&m.id))
+            .map(|m| m.id.to_string())
+            .collect();
+        let raw_escape = query.contains('\u{1b}');
+        assert!(
+            raw_escape != (!expected.is_empty() && expected.len() < machines.len()),
+            "{query:?} keeps a real subset (a raw escape matches nothing: rows are searched as shown)"
+        );
+        let printed = jsonl(&setup.kace(&["machines", "list", "--search", query]));
+        assert_eq!(ids(&printed), expected, "--search {query:?}");
+    }
+}
+
 #[test]
 fn columns_choose_and_order_the_fields() {
     let setup = Setup::new();
@@ -291,6 +333,39 @@ fn get_by_name_ignores_case() {
     let printed = jsonl(&setup.kace(&["machines", "get", "ws-fin-0042", "--output", "jsonl"]));
     assert_eq!(printed[0]["Id"], "42");
     assert!(printed[0].get("Software").is_none());
+}
+
+#[test]
+fn get_of_a_name_two_machines_share_lists_the_candidates_and_exits_4() {
+    use kace_tui::fake::data::{REIMAGED_IDS, REIMAGED_NAME};
+    let setup = Setup::new();
+    let outcome = setup.kace(&["machines", "get", &REIMAGED_NAME.to_lowercase()]);
+    assert_eq!(outcome.code, 4, "{}", outcome.stderr);
+    assert!(outcome.stdout.is_empty(), "{}", outcome.stdout);
+    let (message, hint) = outcome
+        .stderr
+        .split_once('\n')
+        .expect("a message line and a hint");
+    assert!(
+        message.starts_with(&format!(
+            "kace-tui: 2 machines are named \"{}\"",
+            REIMAGED_NAME.to_lowercase()
+        )),
+        "{message}"
+    );
+    let default = &setup.fake.appliance().orgs[0];
+    for id in REIMAGED_IDS {
+        let machine = &default.machines[default.row_of(id).unwrap() as usize];
+        assert!(
+            message.contains(&format!("{REIMAGED_NAME} (id {id}, {})", machine.ip)),
+            "{message}"
+        );
+    }
+    assert!(hint.contains("machines get ID"), "{hint}");
+
+    // Either one by its id.
+    let printed = jsonl(&setup.kace(&["machines", "get", "80", "--output", "jsonl"]));
+    assert_eq!(printed[0]["Name"], REIMAGED_NAME);
 }
 
 #[test]

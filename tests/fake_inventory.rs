@@ -578,6 +578,46 @@ async fn login_can_choose_the_organization_and_others_may_not_switch_into_it() {
 }
 
 #[tokio::test]
+async fn without_switch_routes_both_switch_calls_are_unknown_routes() {
+    let server = appliance(|_| {});
+    server.faults().set_without_switch_routes(true);
+    let client = logged_in(&server, "admin").await;
+    for path in [
+        "/ams/shared/api/security/organization/2/switchto",
+        "/ams/shared/api/security/organization/switch?organizationId=2",
+    ] {
+        let answer = switch(&client, &server, path).await;
+        assert!(cookie_names(&answer).is_empty(), "{path}: no org cookie");
+        let route = path.split('?').next().unwrap();
+        assert_eq!(
+            error_envelope(answer, StatusCode::NOT_FOUND).await,
+            format!("No such route: {route}")
+        );
+    }
+    let still_default = get_json(
+        &client,
+        &server,
+        "/api/inventory/machines?use_count_only=true",
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(still_default["Count"], 300, "the session kept its org");
+
+    server.faults().set_without_switch_routes(false);
+    let switched = switch(
+        &client,
+        &server,
+        "/ams/shared/api/security/organization/2/switchto",
+    )
+    .await;
+    assert_eq!(
+        switched.status(),
+        StatusCode::OK,
+        "the switch turns back off"
+    );
+}
+
+#[tokio::test]
 async fn roles_scope_what_an_account_sees_and_may_do() {
     let server = appliance(|_| {});
     let own: Vec<String> = server.appliance().orgs[0]

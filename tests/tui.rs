@@ -257,8 +257,8 @@ fn orgs() -> Vec<Organization> {
 
 // ----- driving the app -----
 
-fn new_app(size: (u16, u16)) -> App {
-    App::new(AppOptions {
+fn app_options(size: (u16, u16)) -> AppOptions {
+    AppOptions {
         settings: ConnectionSettings {
             server: "https://kace.example.com".into(),
             ..ConnectionSettings::default()
@@ -267,7 +267,11 @@ fn new_app(size: (u16, u16)) -> App {
         now: Some(now()),
         size,
         ..AppOptions::default()
-    })
+    }
+}
+
+fn new_app(size: (u16, u16)) -> App {
+    App::new(app_options(size))
 }
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Cmd> {
@@ -643,6 +647,51 @@ fn machine_list_with_hostile_strings_as_read_only_user() {
         machines.extend(estate().into_iter().take(5));
         list_app(size, viewer(), machines)
     });
+}
+
+#[test]
+fn a_readonly_profile_shows_the_badge_for_an_administrator() {
+    let header = |app: &App| screen(app).lines().next().unwrap_or_default().to_string();
+    let admin_list = list_app(SMALL, admin(), estate());
+    assert!(!admin_list.is_read_only());
+    assert!(
+        !header(&admin_list).contains(" RO "),
+        "{}",
+        header(&admin_list)
+    );
+
+    let mut app = App::new(AppOptions {
+        readonly: true,
+        ..app_options(SMALL)
+    });
+    assert!(app.is_read_only(), "before login too: the profile says so");
+    assert!(header(&app).contains(" RO "), "{}", header(&app));
+    typ(&mut app, "secret");
+    let login = only(key(&mut app, KeyCode::Enter));
+    let list_orgs = only(api(
+        &mut app,
+        ApiEvent::Login {
+            id: id_of(&login),
+            outcome: LoginOutcome::LoggedIn(session(admin(), "Default")),
+        },
+    ));
+    api(
+        &mut app,
+        ApiEvent::Organizations {
+            id: id_of(&list_orgs),
+            orgs: orgs(),
+        },
+    );
+    let load = choose_org(&mut app, "Default");
+    deliver(&mut app, &load, estate());
+    update(
+        &mut app,
+        Msg::Clock {
+            now: Timestamp(now().0 + 60),
+        },
+    );
+    update(&mut app, Msg::Clock { now: now() });
+    insta::assert_snapshot!("machines_readonly_profile_80x24", screen(&app));
 }
 
 #[test]

@@ -1154,11 +1154,16 @@ fn is_transient_status(status: StatusCode) -> bool {
         || status.is_server_error()
 }
 
+/// Whether the appliance's `errorDescription` talks about the organization. Words that are
+/// paths do not count: an appliance without the switch route echoes
+/// `.../organization/2/switchto` in its "no such route" answer, which is no verdict on the
+/// organization.
 fn mentions_organization(reply: &Reply) -> bool {
     decode::error_body(&reply.body).is_some_and(|body| {
         body.description
-            .to_ascii_lowercase()
-            .contains("organization")
+            .split_whitespace()
+            .filter(|word| !word.starts_with('/'))
+            .any(|word| word.to_ascii_lowercase().contains("organization"))
     })
 }
 

@@ -112,6 +112,8 @@ pub struct AppOptions {
     pub keymap: Keymap,
     pub stale_after: Option<Duration>,
     pub no_color: bool,
+    /// The profile says `readonly`: the header shows the read-only badge whatever the role.
+    pub readonly: bool,
     pub now: Option<Timestamp>,
     pub size: (u16, u16),
 }
@@ -139,6 +141,8 @@ pub struct App {
     pub orgs: Vec<Organization>,
     pub keymap: Keymap,
     pub no_color: bool,
+    /// The profile marks this appliance read-only (see [`App::is_read_only`]).
+    pub readonly: bool,
     pub stale_after: Duration,
     pub now: Timestamp,
     /// Spinner frame counter.
@@ -196,6 +200,7 @@ impl App {
             orgs: Vec::new(),
             keymap: options.keymap,
             no_color: options.no_color,
+            readonly: options.readonly,
             stale_after: options.stale_after.unwrap_or(DEFAULT_STALE_AFTER),
             now: options.now.unwrap_or(Timestamp(0)),
             spinner: 0,
@@ -222,6 +227,16 @@ impl App {
             return Vec::new();
         }
         self.login_with(password)
+    }
+
+    /// Read-only: the profile says so, or the signed-in role may change nothing. kace-tui
+    /// never writes to the appliance; the header's badge tells the user which session this is.
+    pub fn is_read_only(&self) -> bool {
+        self.readonly
+            || self
+                .session
+                .as_ref()
+                .is_some_and(|session| session.user.role.is_read_only())
     }
 
     /// Something is loading: the spinner timer should run.

@@ -168,6 +168,36 @@ impl Filter {
         self.needle.is_empty()
     }
 
+    /// Whether `machine` passes: each shown field on its own (sanitized, lower-cased unless the
+    /// filter is case-sensitive). The headless `--search` asks this; the table answers the same
+    /// from its pre-lowered search text ([`Hay`]), and delegates here for case-sensitive
+    /// filters, so the two cannot disagree (`tests/search_agreement.rs`).
+    pub fn matches(&self, machine: &Machine) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        let fields = [
+            &machine.name,
+            &machine.ip,
+            &machine.os_name,
+            &machine.user,
+            &machine.model,
+        ];
+        let contains = |field: &str| {
+            let shown = for_display(field);
+            if self.case_sensitive {
+                shown.contains(self.needle.as_str())
+            } else {
+                shown.to_lowercase().contains(self.needle.as_str())
+            }
+        };
+        let found = match self.column.and_then(Column::hay_field) {
+            Some(field) => contains(fields[field]),
+            None => fields.iter().any(|field| contains(field)),
+        };
+        found != self.invert
+    }
+
     /// Whether every row this filter keeps is also kept by `previous`, so the previous result
     /// can be narrowed instead of searching all rows.
     fn narrows(&self, previous: &Filter) -> bool {
@@ -541,27 +571,19 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// Lower-case filters search the row's [`Hay`]; case-sensitive ones the fields themselves.
     fn matches(&self, hay: &Hay, machine: &Machine) -> bool {
         if self.filter.is_empty() {
             return true;
         }
-        let found = if self.filter.case_sensitive {
-            let fields = [
-                &machine.name,
-                &machine.ip,
-                &machine.os_name,
-                &machine.user,
-                &machine.model,
-            ];
-            match self.filter.column.and_then(Column::hay_field) {
-                Some(field) => self.contains(&for_display(fields[field])),
-                None => fields.iter().any(|f| self.contains(&for_display(f))),
-            }
-        } else {
-            match self.filter.column.and_then(Column::hay_field) {
-                Some(field) => self.contains(hay.field(field)),
-                None => self.contains(&hay.text),
-            }
+        if self.filter.case_sensitive {
+            return self.filter.matches(machine);
+        }
+        let found = match self.filter.column.and_then(Column::hay_field) {
+            Some(field) => self.contains(hay.field(field)),
+            // A needle holding the separator would match across two columns; sanitized
+            // fields never hold it, so nothing matches.
+            None => !self.filter.needle.contains(HAY_SEPARATOR) && self.contains(&hay.text),
         };
         found != self.filter.invert
     }

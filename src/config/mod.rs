@@ -71,7 +71,7 @@ pub struct Profile {
     pub page_size: Option<NonZeroUsize>,
     /// Pages in flight at once.
     pub concurrency: Option<NonZeroUsize>,
-    /// Hide every action that would change something on the appliance.
+    /// Treat the appliance as read-only: the TUI shows the RO badge whatever the role.
     #[serde(default)]
     pub readonly: bool,
     /// Colours of the interactive screens: `color` (the terminal's 16 colours) or `mono`.

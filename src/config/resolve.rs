@@ -85,6 +85,7 @@ impl Resolved {
                 .stale_after_days
                 .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
             no_color: self.no_color,
+            readonly: self.readonly,
             ..AppOptions::default()
         })
     }
@@ -323,7 +324,7 @@ max_records = 5000
         use secrecy::ExposeSecret;
         let dir = with_file(
             "default_profile = \"a\"\n[profiles.a]\nserver = \"https://a\"\n\
-             password_command = \"echo pw-from-command\"\ntheme = \"mono\"\n\
+             password_command = \"echo pw-from-command\"\ntheme = \"mono\"\nreadonly = true\n\
              [ui]\nstale_after_days = 3\n[ui.keys]\nquit = \"ctrl-q\"\n",
         );
         let resolved =
@@ -338,6 +339,7 @@ max_records = 5000
         );
         assert_eq!(options.stale_after, Some(Duration::from_secs(3 * 86_400)));
         assert!(options.no_color);
+        assert!(options.readonly);
         assert_eq!(options.settings.server, "https://a");
         let quit: Vec<String> = options
             .keymap

@@ -6,6 +6,11 @@
 //! - Id [`WS_FIN_0042_ID`] (42) is `WS-FIN-0042`, user `jdoe`, Windows 11, HP EliteBook.
 //! - Ids [`HOSTILE_IDS`] (90 to 96) carry hostile strings, see [`hostile_overrides`].
 //! - The Standard user `jdoe` owns machine 42 and every machine whose id is 11 modulo 97.
+//! - Ids [`REIMAGED_IDS`] (70 and 80) are one re-imaged PC that the appliance lists twice under
+//!   the same name [`REIMAGED_NAME`] (`KIOSK-LOBBY-01`), as real appliances do until someone
+//!   deletes the stale record: 70 is the old record (last sync 120 days ago), 80 the new one
+//!   (created when 70 stopped syncing, synced minutes ago); same hardware, serial and MAC,
+//!   different IPs. Every other name is unique.
 //! - Every 100th machine (ids 100, 200, ...) is a manual entry that never synced: zero dates,
 //!   `"0 Bytes"` of RAM, no software, `Manual_entry` `"1"`.
 //!   Further machines never synced (ids 50 modulo 61, plus some at random).
@@ -26,6 +31,10 @@ use crate::api::model::Timestamp;
 pub const WS_FIN_0042_ID: u32 = 42;
 /// Ids of the machines with hostile strings in `Default`.
 pub const HOSTILE_IDS: std::ops::RangeInclusive<u32> = 90..=96;
+/// The old and the new record of the re-imaged machine in `Default` (namesakes).
+pub const REIMAGED_IDS: [u32; 2] = [70, 80];
+/// The name both [`REIMAGED_IDS`] carry.
+pub const REIMAGED_NAME: &str = "KIOSK-LOBBY-01";
 /// Machines in the `Lab` organization.
 pub const LAB_MACHINES: usize = 150;
 /// The zero date the appliance writes for "never".
@@ -820,6 +829,40 @@ fn apply_fixed_machines(org: &mut Org) {
             machine.overrides = Some(rest.into_boxed_slice());
         }
     }
+    reimage(org);
+}
+
+/// Makes [`REIMAGED_IDS`] one PC listed twice: the new record takes the old one's hardware
+/// identity (the per-machine seed drives serial, MAC and asset tag) and starts where the old
+/// one stopped syncing.
+fn reimage(org: &mut Org) {
+    let [old_id, new_id] = REIMAGED_IDS;
+    let (Some(old_row), Some(new_row)) = (org.row_of(old_id), org.row_of(new_id)) else {
+        return;
+    };
+    let now = org.now;
+    let stopped = now - 120 * DAY;
+    let old = &mut org.machines[old_row as usize];
+    old.name = REIMAGED_NAME.into();
+    old.created = old.created.min(stopped - 400 * DAY);
+    old.last_sync = stopped;
+    old.last_inventory = stopped - 3_600;
+    old.modified = stopped;
+    let (seed, kind, hardware, os, ram_mb) = (old.seed, old.kind, old.hardware, old.os, old.ram_mb);
+    let (software_start, software_len) = (old.software_start, old.software_len);
+    let new = &mut org.machines[new_row as usize];
+    new.name = REIMAGED_NAME.into();
+    new.seed = seed;
+    new.kind = kind;
+    new.hardware = hardware;
+    new.os = os;
+    new.ram_mb = ram_mb;
+    new.software_start = software_start;
+    new.software_len = software_len;
+    new.created = stopped + 3_600;
+    new.last_sync = now - 20 * 60;
+    new.last_inventory = now - 3_600;
+    new.modified = new.last_inventory;
 }
 
 fn format_date(seconds: i64) -> String {
@@ -1245,7 +1288,28 @@ mod tests {
         names.sort_unstable();
         let before = names.len();
         names.dedup();
-        assert_eq!(names.len(), before, "duplicate machine names");
+        assert_eq!(
+            names.len(),
+            before - 1,
+            "only the re-imaged pair shares a name"
+        );
+        let namesakes: Vec<u32> = view
+            .org
+            .machines
+            .iter()
+            .filter(|m| m.name == REIMAGED_NAME)
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(namesakes, REIMAGED_IDS);
+        let [old, new] = REIMAGED_IDS.map(|id| view.org.row_of(id).unwrap());
+        for key in ["Bios_serial_number", "Mac", "Cs_model"] {
+            assert_eq!(value(&view, old, key), value(&view, new, key), "{key}");
+        }
+        assert_ne!(
+            value(&view, old, "Last_sync"),
+            value(&view, new, "Last_sync")
+        );
+        assert!(value(&view, old, "Last_sync") < value(&view, new, "Created"));
         let mut two_ips = 0;
         let mut never = 0;
         for machine in &view.org.machines {

@@ -92,6 +92,7 @@ pub struct Faults {
     endless_pages: AtomicBool,
     /// Session ids, CSRF tokens and JWTs handed out, for tests that look for leaks.
     issued_secrets: Mutex<Vec<String>>,
+    without_switch_routes: AtomicBool,
     gone: AtomicBool,
     /// Cancelled when the appliance goes away: every connection of the epoch closes.
     epoch: Mutex<CancellationToken>,
@@ -133,6 +134,7 @@ impl Faults {
             claimed_count: Mutex::new(None),
             endless_pages: AtomicBool::new(false),
             issued_secrets: Mutex::new(Vec::new()),
+            without_switch_routes: AtomicBool::new(false),
             gone: AtomicBool::new(false),
             epoch: Mutex::new(shutdown.child_token()),
             shutdown,
@@ -327,6 +329,19 @@ impl Faults {
 
     pub(crate) fn record_issued_secret(&self, secret: &str) {
         lock(&self.issued_secrets).push(secret.to_string());
+    }
+
+    /// Behaves like an appliance without the organization-switch routes (reference §3 marks
+    /// them as not present everywhere): both `.../organization/{id}/switchto` and
+    /// `.../organization/switch` answer 404 with the envelope, exactly like any unknown route
+    /// (`"No such route: <path>"`), before any session check. Logging in with
+    /// `organizationName` is then the only way into another organization.
+    pub fn set_without_switch_routes(&self, without: bool) {
+        self.without_switch_routes.store(without, Ordering::SeqCst);
+    }
+
+    pub(crate) fn without_switch_routes(&self) -> bool {
+        self.without_switch_routes.load(Ordering::SeqCst)
     }
 
     // ----- counters -----

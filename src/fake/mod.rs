@@ -74,6 +74,7 @@
 //! | `/api/users/me` shape (§4) | as in the route table above; all values strings |
 //! | Organizations list shape (§3) | as in the route table above; integer ids |
 //! | Switching to a forbidden/unknown org | 403 "Invalid organization"; the session keeps its org |
+//! | Appliances without the switch routes (§3) | switchable ([`faults::Faults::set_without_switch_routes`]): both switch routes answer 404 "No such route: <path>" like any unknown route, so clients must log in again with `organizationName` |
 //! | Writes (§4) | read-only roles get 403 "Permission denied", the admin 405 (the fake stores nothing) |
 //! | EXTENDED shaping (§7.4) | ALL minus id-like columns (`Kuid`, `Os_id`) |
 //! | Sub-entities (§7.1) | `software` (key `Software`, UPPER_CASE keys) and `location` (key `Location`, `ID`/`NAME`); any other → 400 "Unknown entity" |

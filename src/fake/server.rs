@@ -227,6 +227,9 @@ async fn dispatch(
     }
     let method = request.method().clone();
     let trimmed = path.trim_end_matches('/');
+    if state.faults.without_switch_routes() && is_switch_route(trimmed) {
+        return error(StatusCode::NOT_FOUND, format!("No such route: {path}"));
+    }
     match (method, trimmed) {
         (Method::POST, "/ams/shared/api/security/login") => login(&state, request).await,
         (Method::POST, "/ams/shared/api/security/verify_2factor") => {
@@ -261,6 +264,12 @@ async fn dispatch(
         }
         _ => error(StatusCode::NOT_FOUND, format!("No such route: {path}")),
     }
+}
+
+/// `.../organization/switch` and `.../organization/{id}/switchto`, whatever the id.
+fn is_switch_route(path: &str) -> bool {
+    path.strip_prefix("/ams/shared/api/security/organization/")
+        .is_some_and(|rest| rest == "switch" || rest.ends_with("/switchto"))
 }
 
 async fn api_with_faults(state: &AppState, connection: &Connection, request: Request) -> Response {

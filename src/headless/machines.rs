@@ -1,12 +1,11 @@
 //! `machines list`, `machines get` and `orgs`.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::io::{self, Write};
 
 use crate::api::query::{Filter, Level, Op, Paging, SortKey};
 use crate::api::{Machine, MachineDetail, Organization, Query};
-use crate::app::table::{Column, MachineTable, Sort};
+use crate::app::table::{Column, Filter as SearchFilter};
 use crate::cli::{ListArgs, OutputFormat};
 use crate::worker::{ApiEvent, Cmd};
 
@@ -64,6 +63,13 @@ pub fn build_query(args: &ListArgs, columns: &[String]) -> Result<Query, Failure
         None if columns_need_all_fields(columns) => Some(Level::All),
         None => None,
     };
+    // `--search` looks at the model too, like the TUI, and the model is an EXTENDED field.
+    let level = match level {
+        None | Some(Level::Limited | Level::Standard) if args.search.is_some() => {
+            Some(Level::Extended)
+        }
+        level => level,
+    };
     if let Some(level) = level {
         query = query.shape("machine", level);
     }
@@ -78,14 +84,8 @@ pub fn build_query(args: &ListArgs, columns: &[String]) -> Result<Query, Failure
 
 /// Keeps the machines of `page` that the TUI's `/` filter would keep for `text`, in order.
 fn retain_search_matches(page: &mut Vec<Machine>, text: &str) {
-    let mut table = MachineTable::new(Sort::default());
-    table.upsert(page.clone());
-    table.set_filter(text);
-    let keep: HashSet<u64> = table
-        .window(0, table.visible_count())
-        .map(|machine| machine.id)
-        .collect();
-    page.retain(|machine| keep.contains(&machine.id));
+    let filter = SearchFilter::parse(text);
+    page.retain(|machine| filter.matches(machine));
 }
 
 /// What `machines list` will ask for and print, checked before anything is sent.

@@ -128,7 +128,7 @@ fn role_name(role: &Role) -> String {
 }
 
 /// `server ▸ org ▸ machines ▸ WS-FIN-0042` on the left, user, role and a read-only badge on the
-/// right.
+/// right (read-only role or `readonly` profile).
 fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let mut crumbs: Vec<String> = vec!["kace-tui".to_string()];
     if !app.settings.server.is_empty() {
@@ -161,12 +161,12 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 format!(" ({})", role_name(&session.user.role)),
                 theme.dim(),
             ));
-            if session.user.role.is_read_only() {
-                right.push(Span::raw(" "));
-                right.push(Span::styled(" RO ", theme.badge()));
-            }
         }
         None => right.push(Span::styled("not logged in", theme.dim())),
+    }
+    if app.is_read_only() {
+        right.push(Span::raw(" "));
+        right.push(Span::styled(" RO ", theme.badge()));
     }
     if app.tls_unverified {
         right.insert(0, Span::styled(" TLS NOT VERIFIED ", theme.danger_badge()));
