@@ -375,6 +375,20 @@ impl Faults {
         }
     }
 
+    /// Waits until no request is being answered (a cut connection's handler may finish a
+    /// moment after the client has seen the error).
+    pub async fn wait_until_idle(&self) {
+        loop {
+            let changed = self.in_flight_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.in_flight() == 0 {
+                return;
+            }
+            changed.await;
+        }
+    }
+
     pub(crate) fn count_request(&self, path: &str) -> InFlight<'_> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         let mut stats = lock(&self.stats);
