@@ -367,7 +367,11 @@ fn screen(app: &App) -> String {
 
 /// Logs in as `user` and returns the app on the org picker (organizations loaded).
 fn logged_in_app(size: (u16, u16), user: CurrentUser) -> App {
-    let mut app = new_app(size);
+    logged_in_from(new_app(size), user)
+}
+
+/// Logs `app` (on the login form) in as `user`, up to the org picker.
+fn logged_in_from(mut app: App, user: CurrentUser) -> App {
     typ(&mut app, "secret");
     let login = only(key(&mut app, KeyCode::Enter));
     let cmds = api(
@@ -440,7 +444,12 @@ fn deliver(app: &mut App, load: &worker::Cmd, machines: Vec<Machine>) {
 
 /// Logged in, organization chosen, `machines` loaded.
 fn list_app(size: (u16, u16), user: CurrentUser, machines: Vec<Machine>) -> App {
-    let mut app = logged_in_app(size, user);
+    list_from(new_app(size), user, machines)
+}
+
+/// `app` (on the login form) logged in, organization chosen, `machines` loaded.
+fn list_from(app: App, user: CurrentUser, machines: Vec<Machine>) -> App {
+    let mut app = logged_in_from(app, user);
     let load = choose_org(&mut app, "Default");
     deliver(&mut app, &load, machines);
     // Let the "Loaded ..." flash expire so snapshots show the steady state.
@@ -1159,4 +1168,87 @@ fn a_hundred_thousand_rows_stream_in_and_stay_usable() {
         text.contains("Loading machines… 100,000 of 100,000 (100%)"),
         "{text}"
     );
+}
+
+// ----- TLS not verified -----
+
+fn insecure_app(size: (u16, u16)) -> App {
+    App::new(AppOptions {
+        settings: ConnectionSettings {
+            server: "https://kace.example.com".into(),
+            insecure: true,
+            ..ConnectionSettings::default()
+        },
+        user: Some("admin".into()),
+        now: Some(now()),
+        size,
+        ..AppOptions::default()
+    })
+}
+
+/// The header line holds the badge, white on red (reverse video without colours).
+fn assert_badge(app: &App) {
+    let (width, height) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| kace_tui::ui::render(app, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let header: String = (0..width).map(|x| buffer[(x, 0)].symbol()).collect();
+    let start = header
+        .find("TLS NOT VERIFIED")
+        .unwrap_or_else(|| panic!("no badge in the header: {header:?}"));
+    let column = header[..start].chars().count() as u16;
+    let cell = &buffer[(column, 0)];
+    if app.no_color {
+        assert!(cell.modifier.contains(Modifier::REVERSED), "{cell:?}");
+    } else {
+        assert_eq!(cell.bg, ratatui::style::Color::Red, "{cell:?}");
+    }
+}
+
+#[test]
+fn insecure_shows_a_red_badge_on_every_screen_for_the_whole_run() {
+    for size in [SMALL, LARGE] {
+        let app = insecure_app(size);
+        assert!(app.tls_unverified);
+        assert_badge(&app);
+        insta::assert_snapshot!(
+            format!("insecure_login_{}x{}", size.0, size.1),
+            screen(&app)
+        );
+        let mut app = list_from(app, admin(), estate());
+        assert_badge(&app);
+        insta::assert_snapshot!(
+            format!("insecure_machines_{}x{}", size.0, size.1),
+            screen(&app)
+        );
+        // Into the detail and back, past a failure: the badge never goes away.
+        let open = only(key(&mut app, KeyCode::Enter));
+        assert!(matches!(open, worker::Cmd::LoadMachine { .. }));
+        assert_badge(&app);
+        api(
+            &mut app,
+            ApiEvent::Failed {
+                id: id_of(&open),
+                error: ApiError::Timeout {
+                    host: "kace.example.com".into(),
+                    seconds: 30,
+                },
+            },
+        );
+        assert_badge(&app);
+        key(&mut app, KeyCode::Esc);
+        assert_badge(&app);
+    }
+    let mut mono = insecure_app(SMALL);
+    mono.no_color = true;
+    assert_badge(&mono);
+}
+
+#[test]
+fn a_verified_connection_has_no_badge() {
+    let app = list_app(LARGE, admin(), estate());
+    assert!(!app.tls_unverified);
+    assert!(!screen(&app).contains("TLS NOT VERIFIED"));
 }

@@ -133,6 +133,8 @@ struct Pending {
 #[derive(Debug)]
 pub struct App {
     pub settings: ConnectionSettings,
+    /// Certificate checking is off (`insecure`): the header says so for the whole run.
+    pub tls_unverified: bool,
     pub screens: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub session: Option<Session>,
@@ -188,6 +190,7 @@ impl App {
             options.org.as_deref().unwrap_or_default(),
         );
         App {
+            tls_unverified: options.settings.insecure,
             settings: options.settings,
             screens: vec![Screen::Login(form)],
             overlay: None,

@@ -87,6 +87,11 @@ pub struct Faults {
     pub(crate) expire_after_requests: AtomicU64,
     ignore_offset: AtomicBool,
     empty_for_unknown_id: AtomicBool,
+    /// `Count` reported by machine lists instead of the true one.
+    claimed_count: Mutex<Option<u64>>,
+    endless_pages: AtomicBool,
+    /// Session ids, CSRF tokens and JWTs handed out, for tests that look for leaks.
+    issued_secrets: Mutex<Vec<String>>,
     gone: AtomicBool,
     /// Cancelled when the appliance goes away: every connection of the epoch closes.
     epoch: Mutex<CancellationToken>,
@@ -125,6 +130,9 @@ impl Faults {
             expire_after_requests: AtomicU64::new(0),
             ignore_offset: AtomicBool::new(false),
             empty_for_unknown_id: AtomicBool::new(false),
+            claimed_count: Mutex::new(None),
+            endless_pages: AtomicBool::new(false),
+            issued_secrets: Mutex::new(Vec::new()),
             gone: AtomicBool::new(false),
             epoch: Mutex::new(shutdown.child_token()),
             shutdown,
@@ -290,6 +298,35 @@ impl Faults {
 
     pub(crate) fn empty_for_unknown_id(&self) -> bool {
         self.empty_for_unknown_id.load(Ordering::SeqCst)
+    }
+
+    /// Makes machine lists report `Count: count` whatever they hold (`None`: the truth). A
+    /// broken or hostile appliance, for the client's page cap.
+    pub fn set_claimed_count(&self, count: Option<u64>) {
+        *lock(&self.claimed_count) = count;
+    }
+
+    pub(crate) fn claimed_count(&self) -> Option<u64> {
+        *lock(&self.claimed_count)
+    }
+
+    /// Makes every machine list page full, of made-up machines with ids `offset + 1 ..`, at
+    /// any offset: the list never ends. `Count` is the claimed one, else `u32::MAX`.
+    pub fn set_endless_pages(&self, endless: bool) {
+        self.endless_pages.store(endless, Ordering::SeqCst);
+    }
+
+    pub(crate) fn endless_pages(&self) -> bool {
+        self.endless_pages.load(Ordering::SeqCst)
+    }
+
+    /// Every session id (`kboxid`), CSRF token and `x-dell-auth-jwt` handed out so far.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        lock(&self.issued_secrets).clone()
+    }
+
+    pub(crate) fn record_issued_secret(&self, secret: &str) {
+        lock(&self.issued_secrets).push(secret.to_string());
     }
 
     // ----- counters -----
