@@ -140,10 +140,16 @@ fn interactive(global: &GlobalOptions) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(tui::run(options)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let ended = runtime.block_on(tui::run(options));
+    // Do not wait for stragglers (a request in flight): the user is done.
+    runtime.shutdown_background();
+    match ended {
+        Ok(ending) => ExitCode::from(ending.exit_code()),
         Err(error) => {
-            eprintln!("kace-tui: terminal error: {error}");
+            eprintln!(
+                "kace-tui: terminal error: {}",
+                kace_tui::sanitize::for_display(&error.to_string())
+            );
             ExitCode::from(1)
         }
     }

@@ -361,6 +361,11 @@ fn screen(app: &App) -> String {
         !out.chars().any(|c| c.is_control() && c != '\n'),
         "a control character reached the screen"
     );
+    // ratatui drops control characters itself, but not invisible format characters.
+    assert!(
+        !out.chars().any(kace_tui::sanitize::is_hidden_format),
+        "an invisible format character reached the screen:\n{out}"
+    );
     out
 }
 
@@ -776,6 +781,111 @@ fn detail_of_a_hostile_machine() {
     );
     key(&mut app, KeyCode::BackTab);
     insta::assert_snapshot!("detail_hostile_all_fields_120x40", screen(&app));
+}
+
+/// Every place server text reaches the screen: user name and role in the header, organization
+/// names in the picker and the breadcrumb, machine fields, extra field names and software in
+/// the detail, a retry reason in the status line and an error description in the flash.
+/// `screen` fails on any control or invisible format character.
+#[test]
+fn server_text_on_every_surface_is_sanitized() {
+    const NASTY: &str = "\x1b]0;t\x07\u{202e}\u{200b}\u{e0041}\u{9b}2J";
+    let user = CurrentUser {
+        id: 9,
+        user_name: format!("eve{NASTY}"),
+        full_name: format!("Eve{NASTY}"),
+        role: Role::Other(format!("Ops{NASTY}")),
+    };
+    let mut app = new_app(LARGE);
+    typ(&mut app, "pw");
+    let login = only(key(&mut app, KeyCode::Enter));
+    let list_orgs = only(api(
+        &mut app,
+        ApiEvent::Login {
+            id: id_of(&login),
+            outcome: LoginOutcome::LoggedIn(session(user.clone(), "Default")),
+        },
+    ));
+    let hostile_org = format!("Org{NASTY}");
+    api(
+        &mut app,
+        ApiEvent::Organizations {
+            id: id_of(&list_orgs),
+            orgs: vec![
+                Organization {
+                    id: 1,
+                    name: hostile_org.clone(),
+                },
+                Organization {
+                    id: 2,
+                    name: "Lab".into(),
+                },
+            ],
+        },
+    );
+    let picker = screen(&app);
+    assert!(picker.contains("Org␛]0;t␇"), "{picker}");
+    assert!(picker.contains("eve␛]0;t␇"), "{picker}");
+    let load = choose_org(&mut app, &hostile_org);
+    api(
+        &mut app,
+        ApiEvent::Retrying {
+            id: id_of(&load),
+            attempt: 1,
+            of: 3,
+            delay: Duration::from_millis(200),
+            reason: format!("HTTP 503{NASTY}"),
+        },
+    );
+    screen(&app);
+    deliver(&mut app, &load, hostile());
+    screen(&app);
+    let refresh = worker_cmds(key(&mut app, KeyCode::Char('r')))
+        .iter()
+        .find_map(|cmd| match cmd {
+            worker::Cmd::LoadMachines { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a refresh");
+    api(
+        &mut app,
+        ApiEvent::Failed {
+            id: refresh,
+            error: ApiError::Server {
+                status: 500,
+                description: format!("boom{NASTY}"),
+            },
+        },
+    );
+    let failed = screen(&app);
+    assert!(failed.contains("boom␛]0;t␇"), "{failed}");
+
+    let load = only(key(&mut app, KeyCode::Enter));
+    let worker::Cmd::LoadMachine { machine_id, .. } = load else {
+        panic!("expected a detail load");
+    };
+    let machine = hostile().into_iter().find(|m| m.id == machine_id).unwrap();
+    let mut detail = detail_of(machine);
+    detail
+        .machine
+        .extra
+        .push((format!("Key{NASTY}").into(), format!("Value{NASTY}").into()));
+    detail.software[0].name = format!("App{NASTY}").into();
+    detail.software[0].publisher = format!("Pub{NASTY}").into();
+    api(
+        &mut app,
+        ApiEvent::Machine {
+            id: id_of(&load),
+            detail: Box::new(detail),
+        },
+    );
+    screen(&app);
+    key(&mut app, KeyCode::BackTab);
+    let fields = screen(&app);
+    assert!(fields.contains("Key␛]0;t␇"), "{fields}");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    screen(&app);
 }
 
 #[test]
