@@ -9,9 +9,10 @@
 //! What it does, in one pass:
 //! - C0/C1 control characters become visible: `ESC` → `␛`, `NUL` → `␀` (Unicode control
 //!   pictures), `DEL` → `␡`, C1 (U+0080–U+009F) → `�`; tab → space; CR/LF → `↵`.
-//! - Invisible format characters (Unicode `Cf`) are removed: BiDi embeddings/overrides/isolates
-//!   (U+202A–U+202E, U+2066–U+2069), zero-width and direction marks (U+200B–U+200F,
-//!   U+2060–U+2064), soft hyphen, BOM, the tag characters (U+E0000 block) and the rest.
+//! - Invisible format characters (Unicode `Cf`) are marked with `�`: BiDi embeddings/overrides/
+//!   isolates (U+202A–U+202E, U+2066–U+2069), zero-width and direction marks (U+200B–U+200F,
+//!   U+2060–U+2064), soft hyphen, BOM, the tag characters (U+E0000 block) and the rest. Marked,
+//!   not removed, so that `WS-FIN<U+200B>-0042` cannot pass for `WS-FIN-0042` on screen.
 //! - Floods of combining marks are cut to [`MAX_COMBINING`] per base character.
 //! - Fields longer than [`MAX_DISPLAY_CHARS`] are cut with an ellipsis.
 //!
@@ -32,6 +33,9 @@ pub const MAX_COMBINING: usize = 4;
 /// The ellipsis that marks a cut.
 pub const ELLIPSIS: char = '…';
 
+/// What an invisible format character (or a C1 control) is shown as.
+pub const HIDDEN_MARK: char = '\u{fffd}';
+
 /// Returns `text` safe to draw on a terminal, on a single line. Borrows when nothing changes.
 ///
 /// The result contains no control characters (Cc) and none of the invisible format characters
@@ -46,10 +50,11 @@ pub fn for_display(text: &str) -> Cow<'_, str> {
     let mut combining = 0usize;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if is_hidden_format(c) {
-            continue;
-        }
-        let shown = visible_control(c);
+        let shown = if is_hidden_format(c) {
+            Some(HIDDEN_MARK)
+        } else {
+            visible_control(c)
+        };
         if shown.is_none() && c.width() == Some(0) {
             // A combining mark (or other zero-width character) attaches to what precedes it.
             combining += 1;
@@ -69,7 +74,7 @@ pub fn for_display(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether the text holds anything [`for_display`] removes without a trace (format characters).
+/// Whether the text holds invisible format characters (which [`for_display`] marks with `�`).
 /// The detail view uses it to warn that a value is not what it looks like.
 pub fn has_hidden_characters(text: &str) -> bool {
     text.chars().any(is_hidden_format)
@@ -88,7 +93,7 @@ fn visible_control(c: char) -> Option<char> {
         '\u{7f}' => Some('␡'),
         // U+2400 + code is the Unicode "control picture" of each C0 character: ESC → ␛.
         '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
-        '\u{80}'..='\u{9f}' => Some('\u{fffd}'),
+        '\u{80}'..='\u{9f}' => Some(HIDDEN_MARK),
         _ => None,
     }
 }
@@ -185,10 +190,18 @@ mod tests {
     }
 
     #[test]
-    fn bidi_and_zero_width_characters_are_removed() {
-        assert_eq!(for_display("WKS\u{200b}-01"), "WKS-01");
-        assert_eq!(for_display("abc\u{202e}fed\u{202c}"), "abcfed");
-        assert_eq!(for_display("\u{feff}x\u{2066}y\u{2069}\u{ad}z"), "xyz");
+    fn bidi_and_zero_width_characters_are_marked_visibly() {
+        // A spoof must not look like the real name.
+        assert_eq!(for_display("WKS\u{200b}-01"), "WKS\u{fffd}-01");
+        assert_ne!(for_display("WKS\u{200b}-01"), for_display("WKS-01"));
+        assert_eq!(
+            for_display("abc\u{202e}fed\u{202c}"),
+            "abc\u{fffd}fed\u{fffd}"
+        );
+        assert_eq!(
+            for_display("\u{feff}x\u{2066}y\u{2069}\u{ad}z"),
+            "\u{fffd}x\u{fffd}y\u{fffd}\u{fffd}z"
+        );
         assert!(has_hidden_characters("WKS\u{200b}-01"));
         assert!(!has_hidden_characters("WKS-01 日本"));
     }

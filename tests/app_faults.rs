@@ -260,7 +260,8 @@ async fn a_body_dripping_past_the_read_timeout_is_a_timeout_and_recovers() {
     let server = start_fake(FakeConfig::default());
     let mut driver = Driver::new(
         ConnectionSettings {
-            read_timeout: Duration::from_millis(300),
+            // Long enough that a loaded CI machine still delivers the normal pages in time.
+            read_timeout: Duration::from_secs(2),
             ..settings(&server)
         },
         "admin",
@@ -270,11 +271,11 @@ async fn a_body_dripping_past_the_read_timeout_is_a_timeout_and_recovers() {
     // A few bytes, then a pause far longer than the read timeout, again and again.
     server
         .faults()
-        .set_drip(Some((16, Duration::from_secs(10))));
+        .set_drip(Some((16, Duration::from_secs(30))));
     let started = Instant::now();
     driver.open_detail().await;
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(15),
         "gave up at the read timeout, not at the end of the drip: {:?}",
         started.elapsed()
     );
@@ -284,7 +285,7 @@ async fn a_body_dripping_past_the_read_timeout_is_a_timeout_and_recovers() {
         driver.failures()
     );
     let error = driver.detail().error.clone().expect("the detail says why");
-    assert!(error.contains("did not answer within 1 s"), "{error}");
+    assert!(error.contains("did not answer within 2 s"), "{error}");
     assert_eq!(driver.machines_loaded(), 1_200);
 
     server.faults().set_drip(None);

@@ -800,8 +800,15 @@ mod tests {
     #[test]
     fn hostile_strings_are_searched_as_displayed() {
         let mut table = MachineTable::new(Sort::default());
-        table.upsert(vec![machine(1, "WKS\u{200b}-01", "", "", "", 1)]);
+        table.upsert(vec![
+            machine(1, "WKS\u{200b}-01", "", "", "", 1),
+            machine(2, "WKS-01", "", "", "", 1),
+        ]);
+        // The spoof shows as `WKS�-01`, so looking for the real name finds only the real one.
         table.set_filter("wks-01");
         assert_eq!(table.visible_count(), 1);
+        assert_eq!(table.selected().map(|m| m.id), Some(2));
+        table.set_filter("wks");
+        assert_eq!(table.visible_count(), 2);
     }
 }
