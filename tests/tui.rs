@@ -593,6 +593,33 @@ fn org_picker_filtered() {
     });
 }
 
+/// The footer offers `Esc` on the organization picker only when it does something: clear a
+/// typed filter, or go back to the list it was opened from; never on the first picker.
+#[test]
+fn org_picker_footer_offers_esc_only_when_it_does_something() {
+    let footer = |app: &App| screen(app).lines().last().unwrap_or_default().to_string();
+    let mut first = logged_in_app(SMALL, admin());
+    assert!(!footer(&first).contains("Esc"), "{}", footer(&first));
+    let screens = first.screens.len();
+    key(&mut first, KeyCode::Esc);
+    assert_eq!(
+        first.screens.len(),
+        screens,
+        "Esc indeed does nothing there"
+    );
+    typ(&mut first, "la");
+    assert!(footer(&first).contains("Esc clear"), "{}", footer(&first));
+    key(&mut first, KeyCode::Esc);
+    assert!(!footer(&first).contains("Esc"), "the filter is cleared");
+
+    let mut later = list_app(SMALL, admin(), estate());
+    key(&mut later, KeyCode::Char('o'));
+    assert!(matches!(later.screens.last(), Some(Screen::OrgPicker(_))));
+    assert!(footer(&later).contains("Esc back"), "{}", footer(&later));
+    key(&mut later, KeyCode::Esc);
+    assert!(matches!(later.screens.last(), Some(Screen::Machines(_))));
+}
+
 #[test]
 fn machine_list() {
     both_sizes("machines", |size| list_app(size, admin(), estate()));

@@ -26,7 +26,7 @@ use crate::api::query::Level;
 use crate::api::{ApiError, ConnectionSettings, Credentials, Organization, Query, Timestamp};
 use crate::worker::{self, ApiEvent, LoginOutcome, RequestId, Session};
 use detail::{DetailTab, DetailView};
-use keymap::{Action, Context, HelpEntry, Keymap};
+use keymap::{Action, Context, Effect, HelpEntry, Keymap};
 use screens::{LoginField, LoginForm, MachineList, OrgPicker, TwoFactorForm};
 use table::{Column, Sort};
 
@@ -294,6 +294,23 @@ impl App {
             Some(Screen::Machines(_)) => Context::Machines,
             Some(Screen::Detail(view)) if view.editing => Context::DetailFilter,
             Some(Screen::Detail(_)) => Context::Detail,
+        }
+    }
+
+    /// What `action` would do in `context` right now, for the footer hints. Mirrors the
+    /// state checks of the screen's key handling.
+    pub fn effect(&self, context: Context, action: Action) -> Effect {
+        match (context, action, self.screens.last()) {
+            (Context::OrgPicker, Action::Back, Some(Screen::OrgPicker(picker))) => {
+                if !picker.filter.value().is_empty() {
+                    Effect::Instead("clear")
+                } else if self.screens.len() > 1 && self.pending.switch.is_none() {
+                    Effect::Usual
+                } else {
+                    Effect::Nothing
+                }
+            }
+            _ => Effect::Usual,
         }
     }
 
