@@ -620,6 +620,46 @@ fn org_picker_footer_offers_esc_only_when_it_does_something() {
     assert!(matches!(later.screens.last(), Some(Screen::Machines(_))));
 }
 
+/// Relative ages refresh without a key press, and only when the screen changes: the loop
+/// sleeps until `clock_deadline`; before it the screen is identical, at it something differs.
+#[test]
+fn relative_ages_change_exactly_at_the_clock_deadline() {
+    let at_time = |app: &mut App, t: i64| {
+        update(app, Msg::Clock { now: Timestamp(t) });
+        screen(app)
+    };
+    let mut app = list_app(SMALL, admin(), estate());
+    let start = now().0;
+    let before = screen(&app);
+    let mut t = start;
+    for _ in 0..5 {
+        let due = app.clock_deadline().expect("ages on screen").0;
+        assert!(due > t, "the deadline is in the future");
+        let shown = at_time(&mut app, t);
+        assert_eq!(
+            at_time(&mut app, due - 1),
+            shown,
+            "nothing changes before {due}"
+        );
+        assert_ne!(at_time(&mut app, due), shown, "something changes at {due}");
+        t = due;
+    }
+    // Rows minutes old: the first change comes within a minute.
+    app = list_app(SMALL, admin(), estate());
+    let first = app.clock_deadline().unwrap().0;
+    assert!(first - start <= 60, "{}", first - start);
+    assert_eq!(at_time(&mut app, start), before);
+
+    // Only old rows on screen: nothing to redraw for hours.
+    let mut old = estate();
+    for machine in &mut old {
+        machine.last_sync = ago(200 * 86_400);
+    }
+    let idle = list_app(SMALL, admin(), old);
+    let due = idle.clock_deadline().unwrap().0;
+    assert!(due - start > 86_400, "{}", due - start);
+}
+
 #[test]
 fn machine_list() {
     both_sizes("machines", |size| list_app(size, admin(), estate()));

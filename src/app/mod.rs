@@ -271,6 +271,35 @@ impl App {
         self.flash.as_ref().map(|f| f.until)
     }
 
+    /// The next moment at which the passing of time alone changes what is on screen: a flash
+    /// expires, a relative age on screen ("5m ago") reads differently, or a row turns stale.
+    /// The event loop sleeps until then and draws only if it is reached, so an idle screen
+    /// gets no frames while nothing it shows changes (rows a few minutes old: one a minute).
+    pub fn clock_deadline(&self) -> Option<Timestamp> {
+        let now = self.now;
+        let stale_secs = i64::try_from(self.stale_after.as_secs()).unwrap_or(i64::MAX);
+        let age_changes = |stamp: Timestamp| stamp.age_changes_at(now);
+        let visible = match self.screens.last() {
+            Some(Screen::Machines(list)) => list
+                .table
+                .window(list.table.offset(), self.list_rows())
+                .filter_map(|machine| machine.last_sync)
+                .flat_map(|sync| {
+                    let turns_stale =
+                        Timestamp(sync.0.saturating_add(stale_secs).saturating_add(1));
+                    [
+                        Some(age_changes(sync)),
+                        (turns_stale > now).then_some(turns_stale),
+                    ]
+                })
+                .flatten()
+                .min(),
+            Some(Screen::Detail(view)) => view.ages_shown().into_iter().map(age_changes).min(),
+            _ => None,
+        };
+        [self.flash_deadline(), visible].into_iter().flatten().min()
+    }
+
     pub fn screen(&self) -> Option<&Screen> {
         self.screens.last()
     }
