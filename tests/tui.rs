@@ -660,6 +660,51 @@ fn relative_ages_change_exactly_at_the_clock_deadline() {
     assert!(due - start > 86_400, "{}", due - start);
 }
 
+/// `[ui] columns` chooses the list's columns and their order, at any width.
+#[test]
+fn configured_columns_are_shown_in_their_order() {
+    use kace_tui::app::table::Column;
+    let mut app = App::new(AppOptions {
+        columns: Some(vec![Column::LastSync, Column::Name, Column::Model]),
+        ..app_options(SMALL)
+    });
+    typ(&mut app, "secret");
+    let login = only(key(&mut app, KeyCode::Enter));
+    let list_orgs = only(api(
+        &mut app,
+        ApiEvent::Login {
+            id: id_of(&login),
+            outcome: LoginOutcome::LoggedIn(session(admin(), "Default")),
+        },
+    ));
+    api(
+        &mut app,
+        ApiEvent::Organizations {
+            id: id_of(&list_orgs),
+            orgs: orgs(),
+        },
+    );
+    let load = choose_org(&mut app, "Default");
+    deliver(&mut app, &load, estate());
+    update(
+        &mut app,
+        Msg::Clock {
+            now: Timestamp(now().0 + 60),
+        },
+    );
+    update(&mut app, Msg::Clock { now: now() });
+    let shown = screen(&app);
+    let header = shown.lines().nth(2).unwrap_or_default();
+    let (sync, name, model) = (
+        header.find("LAST SYNC").expect("LAST SYNC"),
+        header.find("NAME").expect("NAME"),
+        header.find("MODEL").expect("MODEL at 80 columns too"),
+    );
+    assert!(sync < name && name < model, "{header}");
+    assert!(!header.contains(" IP "), "{header}");
+    insta::assert_snapshot!("machines_configured_columns_80x24", shown);
+}
+
 #[test]
 fn machine_list() {
     both_sizes("machines", |size| list_app(size, admin(), estate()));

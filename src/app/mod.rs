@@ -114,6 +114,8 @@ pub struct AppOptions {
     pub no_color: bool,
     /// The profile says `readonly`: the header shows the read-only badge whatever the role.
     pub readonly: bool,
+    /// The machine list's columns in order (`[ui] columns`); `None` fits them to the width.
+    pub columns: Option<Vec<Column>>,
     pub now: Option<Timestamp>,
     pub size: (u16, u16),
 }
@@ -141,6 +143,8 @@ pub struct App {
     pub no_color: bool,
     /// The profile marks this appliance read-only (see [`App::is_read_only`]).
     pub readonly: bool,
+    /// The machine list's columns chosen in the configuration.
+    pub columns: Option<Vec<Column>>,
     pub stale_after: Duration,
     pub now: Timestamp,
     /// Spinner frame counter.
@@ -198,6 +202,7 @@ impl App {
             keymap: options.keymap,
             no_color: options.no_color,
             readonly: options.readonly,
+            columns: options.columns,
             stale_after: options.stale_after.unwrap_or(DEFAULT_STALE_AFTER),
             now: options.now.unwrap_or(Timestamp(0)),
             spinner: 0,
