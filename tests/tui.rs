@@ -927,6 +927,34 @@ fn command_line() {
     assert!(screen(&app).contains("Unknown command \":frobnicate\""));
 }
 
+/// The `:` commands the issue names, and `Ctrl-z`, from the machine list.
+#[test]
+fn colon_commands_and_ctrl_z() {
+    let mut app = list_app(SMALL, admin(), estate());
+    assert!(matches!(ctrl(&mut app, 'z').as_slice(), [Cmd::Suspend]));
+
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "org");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.screens.last(), Some(Screen::OrgPicker(_))));
+    assert!(screen(&app).contains("Lab Annex"));
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screens.last(), Some(Screen::Machines(_))));
+
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "logout");
+    let logout = only(key(&mut app, KeyCode::Enter));
+    assert!(matches!(logout, worker::Cmd::Logout { .. }), "{logout:?}");
+
+    let mut app = list_app(SMALL, admin(), estate());
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "q");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Cmd::Quit]
+    ));
+}
+
 #[test]
 fn session_expired_brings_back_the_login_and_returns_where_you_were() {
     for size in [SMALL, LARGE] {
