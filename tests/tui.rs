@@ -915,6 +915,10 @@ fn command_line() {
     key(&mut app, KeyCode::Char(':'));
     typ(&mut app, "or");
     insta::assert_snapshot!("command_line_80x24", screen(&app));
+    let mut large = list_app(LARGE, admin(), estate());
+    key(&mut large, KeyCode::Char(':'));
+    typ(&mut large, "or");
+    insta::assert_snapshot!("command_line_120x40", screen(&large));
     typ(&mut app, "g lab a");
     let switch = only(key(&mut app, KeyCode::Enter));
     let worker::Cmd::SwitchOrganization { org, .. } = switch else {
