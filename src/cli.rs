@@ -38,6 +38,13 @@ pub struct GlobalOptions {
     /// Do not verify the appliance's TLS certificate (dangerous).
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// Trust exactly the certificate with this SHA-256 fingerprint (AB:CD:...), instead of
+    /// checking its chain.
+    #[arg(long, global = true, value_name = "SHA256")]
+    pub tls_fingerprint: Option<String>,
+    /// Allow plain http:// to a non-loopback appliance (sends the password in clear).
+    #[arg(long, global = true)]
+    pub allow_http: bool,
     /// Run against the embedded demo appliance.
     #[arg(long, global = true)]
     pub demo: bool,
@@ -149,4 +156,11 @@ pub struct DemoServerArgs {
     /// The 2FA code the `secure` account must send.
     #[arg(long, default_value = "123456")]
     pub two_factor_code: String,
+    /// Serve HTTPS with a self-signed certificate generated at start (its fingerprint is
+    /// printed, its PEM written to a file).
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the certificate with --tls (default: the cache directory).
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
 }

@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -25,10 +26,15 @@ fn main() -> ExitCode {
                 session_ttl: Duration::from_secs(args.session_ttl),
                 legacy_csrf: args.legacy_csrf,
                 two_factor_code: args.two_factor_code,
+                tls: args.tls,
             };
             let two_factor_code = config.two_factor_code.clone();
+            let cert_out = args.cert_out;
             let served = fake::serve_forever(config, |server| {
                 println!("Fake KACE SMA appliance listening on {}", server.base_url());
+                if let Some(certificate) = server.certificate() {
+                    announce_certificate(certificate, cert_out, server.addr().port());
+                }
                 println!("Accounts (user/password, role, organizations):");
                 for account in &DEMO_ACCOUNTS {
                     let two_factor = if account.two_factor {
@@ -60,6 +66,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints the self-signed certificate's fingerprint and writes its PEM (to `cert_out`, else
+/// the cache directory), with the flags that trust it.
+fn announce_certificate(certificate: &fake::Certificate, cert_out: Option<PathBuf>, port: u16) {
+    println!(
+        "TLS certificate SHA-256 fingerprint: {}",
+        certificate.fingerprint
+    );
+    let path = cert_out.or_else(|| {
+        let cache_dir = kace_tui::paths::Paths::resolve(None).ok()?.cache_dir;
+        kace_tui::paths::create_private_dir(&cache_dir).ok()?;
+        Some(cache_dir.join(format!("demo-server-{port}.pem")))
+    });
+    let written = path.map(|path| {
+        std::fs::write(&path, &certificate.pem)
+            .map(|()| path.clone())
+            .map_err(|error| format!("{}: {error}", path.display()))
+    });
+    match written {
+        Some(Ok(path)) => {
+            println!("TLS certificate (PEM) written to {}", path.display());
+            println!(
+                "Trust it with --ca-cert {} or --tls-fingerprint {}",
+                path.display(),
+                certificate.fingerprint
+            );
+        }
+        Some(Err(error)) => eprintln!("kace-tui: cannot write the certificate: {error}"),
+        None => eprintln!("kace-tui: no cache directory to write the certificate to"),
+    }
+}
+
 /// The interactive TUI (`kace-tui`, `kace-tui --demo`).
 fn interactive(global: &GlobalOptions) -> ExitCode {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -76,6 +113,7 @@ fn interactive(global: &GlobalOptions) -> ExitCode {
             return ExitCode::from(failure.code);
         }
     };
+    kace_tui::headless::warn_if_insecure(&resolved);
     let app = match resolved.app_options() {
         Ok(app) => app,
         Err(error) => {
@@ -102,10 +140,16 @@ fn interactive(global: &GlobalOptions) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(tui::run(options)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let ended = runtime.block_on(tui::run(options));
+    // Do not wait for stragglers (a request in flight): the user is done.
+    runtime.shutdown_background();
+    match ended {
+        Ok(ending) => ExitCode::from(ending.exit_code()),
         Err(error) => {
-            eprintln!("kace-tui: terminal error: {error}");
+            eprintln!(
+                "kace-tui: terminal error: {}",
+                kace_tui::sanitize::for_display(&error.to_string())
+            );
             ExitCode::from(1)
         }
     }

@@ -9,9 +9,9 @@
 //! What it does, in one pass:
 //! - C0/C1 control characters become visible: `ESC` → `␛`, `NUL` → `␀` (Unicode control
 //!   pictures), `DEL` → `␡`, C1 (U+0080–U+009F) → `�`; tab → space; CR/LF → `↵`.
-//! - Invisible format characters are removed: BiDi embeddings/overrides/isolates
+//! - Invisible format characters (Unicode `Cf`) are removed: BiDi embeddings/overrides/isolates
 //!   (U+202A–U+202E, U+2066–U+2069), zero-width and direction marks (U+200B–U+200F,
-//!   U+2060–U+2064), soft hyphen, BOM and a few other `Cf` characters.
+//!   U+2060–U+2064), soft hyphen, BOM, the tag characters (U+E0000 block) and the rest.
 //! - Floods of combining marks are cut to [`MAX_COMBINING`] per base character.
 //! - Fields longer than [`MAX_DISPLAY_CHARS`] are cut with an ellipsis.
 //!
@@ -93,19 +93,29 @@ fn visible_control(c: char) -> Option<char> {
     }
 }
 
-/// Invisible characters that can reorder or disguise text (Unicode `Cf`, the dangerous part).
-fn is_hidden_format(c: char) -> bool {
+/// Invisible characters that can reorder or disguise text: every Unicode format character
+/// (general category `Cf`, Unicode 15), among them BiDi controls, zero-width characters, the
+/// soft hyphen, the BOM and the tag characters that can smuggle invisible ASCII.
+pub fn is_hidden_format(c: char) -> bool {
     matches!(
         c,
         '\u{00ad}'                    // soft hyphen
+        | '\u{0600}'..='\u{0605}'     // Arabic prepended concatenation marks
         | '\u{061c}'                  // Arabic letter mark
+        | '\u{06dd}' | '\u{070f}'     // Arabic end of ayah, Syriac abbreviation mark
+        | '\u{0890}'..='\u{0891}' | '\u{08e2}'
         | '\u{180e}'                  // Mongolian vowel separator
         | '\u{200b}'..='\u{200f}'     // zero-width space/joiners, LRM, RLM
         | '\u{202a}'..='\u{202e}'     // BiDi embeddings and overrides
         | '\u{2060}'..='\u{2064}'     // word joiner, invisible operators
         | '\u{2066}'..='\u{206f}'     // BiDi isolates, deprecated format characters
         | '\u{feff}'                  // byte order mark / zero-width no-break space
-        | '\u{fff9}'..='\u{fffb}' // interlinear annotation
+        | '\u{fff9}'..='\u{fffb}'     // interlinear annotation
+        | '\u{110bd}' | '\u{110cd}'   // Kaithi number signs
+        | '\u{13430}'..='\u{1343f}'   // Egyptian hieroglyph format controls
+        | '\u{1bca0}'..='\u{1bca3}'   // shorthand format controls
+        | '\u{1d173}'..='\u{1d17a}'   // musical symbol format controls
+        | '\u{e0001}' | '\u{e0020}'..='\u{e007f}' // language tag, tag characters
     )
 }
 
@@ -243,5 +253,68 @@ mod tests {
     #[test]
     fn fit_sanitizes_then_truncates() {
         assert_eq!(fit("\x1b[31mred", 5), "␛[31…");
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Characters the sanitizer has to think about, mixed with ordinary ones.
+        fn nasty_char() -> impl Strategy<Value = char> {
+            prop_oneof![
+                3 => (0x20u8..0x7f).prop_map(char::from),
+                2 => any::<char>(),
+                2 => (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap_or('?')),
+                1 => (0x7fu32..0xa0).prop_map(|c| char::from_u32(c).unwrap_or('?')),
+                2 => prop::sample::select(vec![
+                    '\u{200b}', '\u{200d}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{feff}',
+                    '\u{ad}', '\u{e0041}', '\u{301}', '\u{336}', '\u{fe0f}', '端', '🖥', '…',
+                    '\u{1b}', '\u{9b}', '\r', '\n', '\t',
+                ]),
+            ]
+        }
+
+        fn nasty_text() -> impl Strategy<Value = String> {
+            prop::collection::vec(nasty_char(), 0..(MAX_DISPLAY_CHARS + 80))
+                .prop_map(String::from_iter)
+        }
+
+        proptest! {
+            #[test]
+            fn sanitizing_twice_changes_nothing(text in nasty_text()) {
+                let once = for_display(&text).into_owned();
+                prop_assert_eq!(for_display(&once), once.as_str());
+            }
+
+            #[test]
+            fn no_control_or_format_character_survives(text in nasty_text()) {
+                let shown = for_display(&text);
+                prop_assert!(!shown.chars().any(|c| c.is_control()), "{:?}", shown);
+                prop_assert!(!has_hidden_characters(&shown), "{:?}", shown);
+                prop_assert!(shown.chars().count() <= MAX_DISPLAY_CHARS);
+            }
+
+            #[test]
+            fn printable_ascii_is_unchanged(
+                bytes in prop::collection::vec(0x20u8..0x7f, 0..=MAX_DISPLAY_CHARS)
+            ) {
+                let text = String::from_utf8(bytes).unwrap();
+                prop_assert_eq!(for_display(&text), text.as_str());
+            }
+
+            #[test]
+            fn a_cut_never_exceeds_the_width(text in nasty_text(), width in 0usize..100) {
+                let cell = fit(&text, width);
+                prop_assert!(display_width(&cell) <= width, "{:?} at {}", cell, width);
+                // What fits is left alone; what does not is a prefix plus the ellipsis.
+                let shown = for_display(&text);
+                if display_width(&shown) <= width {
+                    prop_assert_eq!(cell.as_str(), &*shown);
+                } else if width > 0 {
+                    let kept = cell.strip_suffix(ELLIPSIS).expect("an ellipsis");
+                    prop_assert!(shown.starts_with(kept));
+                }
+            }
+        }
     }
 }

@@ -1,18 +1,29 @@
 //! Terminal guard and event loop: the only place that touches the terminal.
 //!
 //! [`TerminalGuard`] enables raw mode, the alternate screen and bracketed paste and hides the
-//! cursor; [`restore`] undoes exactly that, once (an `AtomicBool`), whether the program ends
-//! normally, with an error or with a panic (panic hook + `Drop`).
+//! cursor (no mouse capture, no keyboard enhancement); [`restore`] undoes exactly that, once (an
+//! `AtomicBool` under a lock), whether the program ends normally, with an error, with a panic
+//! (the panic hook restores, prints the message and exits with 101: a panic on any thread is
+//! fatal while the UI runs) or on a signal ([`watch`]: SIGTERM, SIGINT and SIGQUIT quit through
+//! the loop, with a fallback after 500 ms; SIGHUP and a vanished terminal end the process at
+//! once without writing to the terminal). A draw or flush that fails because the terminal is
+//! gone (EIO, EPIPE) ends the loop the same quiet way.
 //!
 //! [`run`] is the event loop: it `select!`s over crossterm's `EventStream`, the worker's event
 //! channel, a spinner timer that runs only while something loads, the flash-message deadline
-//! and SIGTERM/SIGHUP. It drains everything queued, feeds it to [`update`], sends the
-//! resulting commands, and draws once, only when something changed: no frames while idle.
+//! and stop requests from [`watch`]. It drains everything queued, feeds it to [`update`], sends
+//! the resulting commands, and draws once, only when something changed: no frames while idle.
 //! Frames go through a 64 KiB `BufWriter`, so one frame is one or two writes.
+//!
+//! For the pseudo-terminal tests, debug builds know three hidden commands, `:debug-panic`,
+//! `:debug-error` and `:debug-freeze` (see [`crate::app`]); release builds treat them as unknown
+//! commands.
+
+mod watch;
 
 use std::io::{self, BufWriter, Stdout, Write};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once, PoisonError};
 use std::time::Duration;
 
 use crossterm::cursor::{Hide, Show};
@@ -26,8 +37,7 @@ use crossterm::terminal::{
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::MissedTickBehavior;
 
 use crate::api::Timestamp;
@@ -40,7 +50,35 @@ const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Whether the terminal is in TUI mode (so restore runs exactly once).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Held while restoring, so a second caller (the signal thread's fallback) waits for the first
+/// to finish instead of exiting under it.
+static RESTORING: Mutex<()> = Mutex::new(());
 static PANIC_HOOK: Once = Once::new();
+
+/// How the interactive program ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The user quit.
+    Quit,
+    /// SIGTERM, SIGINT or SIGQUIT (this number) asked it to stop.
+    Signal(i32),
+    /// The terminal went away (stdin closed, or a write failed with EIO/EPIPE): nothing more
+    /// was written to it.
+    HangUp,
+}
+
+impl Ending {
+    /// The process exit code: 0 after quitting, 128 + the signal number otherwise (a hang-up
+    /// counts as SIGHUP), as a shell reports a process killed by that signal.
+    pub fn exit_code(self) -> u8 {
+        let code = match self {
+            Ending::Quit => 0,
+            Ending::Signal(signal) => 128 + signal,
+            Ending::HangUp => watch::HANG_UP_EXIT_CODE,
+        };
+        u8::try_from(code).unwrap_or(1)
+    }
+}
 
 /// What the interactive program starts with. The config/CLI layer fills `app` from flags,
 /// environment and profile; `demo` holds the embedded demo appliance, which lives as long as
@@ -64,6 +102,11 @@ impl TerminalGuard {
             std::panic::set_hook(Box::new(move |info| {
                 restore();
                 previous(info);
+                // A panic on any thread (a worker task, the demo appliance) leaves the UI in
+                // an unknown state, and the terminal is already restored: end here.
+                if watch::is_running() {
+                    std::process::exit(101);
+                }
             }));
         });
         setup()?;
@@ -92,6 +135,7 @@ fn setup() -> io::Result<()> {
 /// after [`TerminalGuard::enter`] does anything. Errors are ignored: there is nothing better
 /// to do while exiting.
 pub fn restore() {
+    let _restoring = RESTORING.lock().unwrap_or_else(PoisonError::into_inner);
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let _ = disable_raw_mode();
         let _ = execute!(
@@ -101,6 +145,21 @@ pub fn restore() {
             Show
         );
     }
+}
+
+/// The terminal is gone: [`restore`] must not write to it any more.
+fn forget_terminal() {
+    ACTIVE.store(false, Ordering::SeqCst);
+}
+
+/// Whether an I/O error means the terminal itself went away (a dropped SSH connection, a killed
+/// terminal window): then there is nobody to restore anything for.
+fn is_terminal_gone(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::BrokenPipe
+        || matches!(
+            error.raw_os_error(),
+            Some(libc::EIO | libc::EPIPE | libc::ENXIO | libc::EBADF)
+        )
 }
 
 /// Ctrl-z: give the terminal back, stop the process, and take the terminal again on `fg`.
@@ -133,8 +192,9 @@ pub fn demo_options(mut app: AppOptions) -> io::Result<StartOptions> {
     })
 }
 
-/// Runs the interactive program until the user quits. Must be called inside a Tokio runtime.
-pub async fn run(options: StartOptions) -> io::Result<()> {
+/// Runs the interactive program until the user quits, a signal stops it or the terminal goes
+/// away. Must be called inside a Tokio runtime.
+pub async fn run(options: StartOptions) -> io::Result<Ending> {
     let StartOptions {
         app: mut app_options,
         demo,
@@ -143,11 +203,32 @@ pub async fn run(options: StartOptions) -> io::Result<()> {
     app_options.size = crossterm::terminal::size()?;
     app_options.now = Some(Timestamp::now());
     let mut app = App::new(app_options);
+    let (stop, stop_requests) = unbounded_channel();
+    // Before the terminal changes, so a signal at any later moment finds a way out.
+    let _watching = watch::start(stop)?;
     let guard = TerminalGuard::enter()?;
     let backend = CrosstermBackend::new(BufWriter::with_capacity(64 << 10, io::stdout()));
     let mut terminal = Terminal::new(backend)?;
-    terminal.clear()?;
-    let result = event_loop(&mut app, &mut terminal, &commands, events).await;
+    let result = match terminal.clear() {
+        Ok(()) => event_loop(&mut app, &mut terminal, &commands, events, stop_requests).await,
+        Err(error) => Err(error),
+    };
+    let result = match result {
+        Err(error) if is_terminal_gone(&error) => {
+            tracing::warn!(%error, "the terminal went away");
+            Ok(Ending::HangUp)
+        }
+        other => other,
+    };
+    if matches!(result, Ok(Ending::HangUp)) {
+        forget_terminal();
+        // Dropping the terminal would show the cursor and flush the frame buffer: a write to a
+        // terminal that is gone, which can block.
+        std::mem::forget(terminal);
+    } else {
+        // Before the guard, so its cursor handling lands on the alternate screen.
+        drop(terminal);
+    }
     drop(guard);
     drop(demo);
     result
@@ -158,12 +239,11 @@ async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>,
     commands: &UnboundedSender<worker::Cmd>,
     mut events: UnboundedReceiver<ApiEvent>,
-) -> io::Result<()> {
+    mut stop_requests: UnboundedReceiver<Ending>,
+) -> io::Result<Ending> {
     let mut input = EventStream::new();
     let mut spinner = tokio::time::interval(SPINNER_INTERVAL);
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
     let mut pending: Vec<Msg> = Vec::new();
     let mut quit = execute(app.start(), commands, terminal)?;
     let mut dirty = true;
@@ -183,19 +263,14 @@ async fn event_loop(
             event = input.next() => match event {
                 Some(Ok(event)) => pending.extend(terminal_msg(event)),
                 Some(Err(error)) => return Err(error),
-                None => return Ok(()), // stdin closed: nobody is there any more
+                None => return Ok(Ending::HangUp), // stdin closed: nobody is there any more
             },
             Some(event) = events.recv() => pending.push(Msg::Api(event)),
             _ = spinner.tick(), if busy => pending.push(Msg::Tick { now: Timestamp::now() }),
             _ = tokio::time::sleep(clock_wait.unwrap_or_default()), if clock_wait.is_some() => {
                 pending.push(Msg::Clock { now: Timestamp::now() });
             }
-            _ = sigterm.recv() => return Ok(()),
-            _ = sighup.recv() => {
-                // The terminal is gone: writing the restore sequences could block or fail.
-                ACTIVE.store(false, Ordering::SeqCst);
-                return Ok(());
-            }
+            Some(ending) = stop_requests.recv() => return Ok(ending),
         }
         // Drain whatever else is already queued, then draw once.
         while let Ok(event) = events.try_recv() {
@@ -233,7 +308,7 @@ async fn event_loop(
         }
         dirty |= clock_due.is_some_and(|due| app.now >= due);
     }
-    Ok(())
+    Ok(Ending::Quit)
 }
 
 /// The message for a terminal event, if it means anything to the app.
@@ -263,6 +338,7 @@ fn execute(
             }
             Cmd::Quit => quit = true,
             Cmd::Suspend => suspend(terminal)?,
+            Cmd::Fail(reason) => return Err(io::Error::other(reason)),
         }
     }
     terminal.backend_mut().flush()?;

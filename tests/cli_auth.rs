@@ -227,6 +227,20 @@ fn no_secret_reaches_the_log_or_the_output_even_at_trace_level() {
         log.contains("logged in"),
         "the log is written at trace level"
     );
+    // Every session cookie (kboxid), CSRF token and x-dell-auth-jwt the appliance handed out,
+    // by exact value.
+    let issued = fake.faults().issued_secrets();
+    assert!(issued.len() >= 3 * 5, "three logins, five secrets each");
+    for secret in &issued {
+        assert!(
+            !log.contains(secret.as_str()),
+            "an issued secret is in the log"
+        );
+        assert!(
+            !outputs.contains(secret.as_str()),
+            "an issued secret was printed"
+        );
+    }
     for text in [&log, &outputs] {
         assert!(!text.contains(code), "the 2FA code leaked");
         assert!(!text.contains("\"password\""), "a login body leaked");
@@ -273,6 +287,67 @@ fn a_known_password_appears_nowhere_even_at_trace_level() {
     assert!(log.contains(" TRACE "), "a trace-level log");
     assert!(!log.contains(password), "the password is in the log");
     assert!(!log.contains("Zq9"), "part of the password is in the log");
+}
+
+#[test]
+fn no_secret_reaches_the_log_in_legacy_csrf_mode_with_a_session_renewed_mid_run() {
+    // 11.x style: the CSRF token travels in a header on every request; the session expires
+    // during the listing, so the password is sent a second time by the silent renewal.
+    let password = "Kq7-legacy-PASSWORD-9051";
+    let fake = kace_tui::fake::start(kace_tui::fake::FakeConfig {
+        machines: 300,
+        legacy_csrf: true,
+        ..kace_tui::fake::FakeConfig::default()
+    })
+    .unwrap();
+    fake.faults().expire_sessions_after(Some(2));
+    let home = Home::new();
+    home.write_config(&profile(
+        &fake.base_url(),
+        "user = \"admin\"\napi_version = \"8\"\n",
+    ));
+    // The fake's accounts have fixed passwords, so the distinctive one goes through a wrong
+    // login first; the real run then uses the right one.
+    let wrong = run(home
+        .kace(&["--log-level", "trace", "orgs"])
+        .env("KACE_PASSWORD", password));
+    assert_eq!(wrong.code, 3, "{}", wrong.stderr);
+    let listing = run(home
+        .kace(&[
+            "--log-level",
+            "trace",
+            "machines",
+            "list",
+            "--output",
+            "jsonl",
+        ])
+        .env("KACE_PASSWORD", "admin"));
+    assert_eq!(listing.code, 0, "{}", listing.stderr);
+    assert_eq!(listing.stdout.lines().count(), 300);
+    let stats = fake.faults().stats();
+    assert!(
+        stats.logins >= 2,
+        "the session was renewed mid-run: {stats:?}"
+    );
+    let log = home.log();
+    assert!(log.contains(" TRACE "), "a trace-level log");
+    let issued = fake.faults().issued_secrets();
+    assert!(issued.len() >= 2 * 5);
+    for secret in &issued {
+        assert!(
+            !log.contains(secret.as_str()),
+            "an issued secret is in the log"
+        );
+        assert!(!listing.stderr.contains(secret.as_str()));
+    }
+    for text in [&log, &wrong.stderr, &listing.stderr] {
+        assert!(
+            !text.contains(password) && !text.contains("Kq7"),
+            "the password leaked"
+        );
+        assert!(!has_token(text), "a token-shaped string leaked");
+        assert!(!text.to_lowercase().contains("x-dell-csrf-token:"));
+    }
 }
 
 /// Whether `text` holds a run of 32 or more hex digits: what the fake's session ids, CSRF

@@ -9,6 +9,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use fake_support::*;
+use kace_tui::api::tls::Fingerprint;
+use kace_tui::api::{Client, ConnectionSettings, Credentials, Query};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -61,8 +63,9 @@ fn demo_server(args: &[&str]) -> (DemoServer, Duration) {
     let url = output
         .iter()
         .find_map(|line| {
-            line.split_whitespace()
-                .find(|word| word.starts_with("http://127.0.0.1:"))
+            line.split_whitespace().find(|word| {
+                word.starts_with("http://127.0.0.1:") || word.starts_with("https://127.0.0.1:")
+            })
         })
         .unwrap_or_else(|| panic!("no URL in {output:?}"))
         .to_string();
@@ -165,6 +168,83 @@ async fn demo_server_flags_reach_the_appliance() {
         .await
         .unwrap();
     assert_eq!(body_json(count).await, json!({"Count": 120}));
+}
+
+#[tokio::test]
+async fn demo_server_tls_prints_the_fingerprint_and_writes_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("demo.pem");
+    let (server, _) = demo_server(&[
+        "--port",
+        "0",
+        "--machines",
+        "50",
+        "--tls",
+        "--cert-out",
+        cert_path.to_str().unwrap(),
+    ]);
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let after = |prefix: &str| {
+        server
+            .output
+            .iter()
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no \"{prefix}\" in {:?}", server.output))
+            .trim()
+            .to_string()
+    };
+    let printed = after("TLS certificate SHA-256 fingerprint:");
+    assert_eq!(
+        after("TLS certificate (PEM) written to"),
+        cert_path.display().to_string()
+    );
+    let pem = std::fs::read_to_string(&cert_path).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+
+    // Both ways of trusting it that the output suggests work; plain verification does not.
+    let pin = Fingerprint::parse(&printed).unwrap();
+    let base = ConnectionSettings {
+        server: server.url.clone(),
+        ..ConnectionSettings::default()
+    };
+    for (settings, works) in [
+        (
+            ConnectionSettings {
+                ca_cert: Some(cert_path.clone()),
+                ..base.clone()
+            },
+            true,
+        ),
+        (
+            ConnectionSettings {
+                tls_fingerprint: Some(pin),
+                ..base.clone()
+            },
+            true,
+        ),
+        (base.clone(), false),
+    ] {
+        let client = Client::new(settings).unwrap();
+        let login = client
+            .login(Credentials {
+                user: "admin".into(),
+                password: "admin".to_string().into(),
+                organization: None,
+            })
+            .await;
+        assert_eq!(login.is_ok(), works, "{login:?}");
+        if works {
+            let progress = client
+                .list_machines(&Query::new(), |_, _| {})
+                .await
+                .unwrap();
+            assert_eq!(progress.loaded, 50);
+        }
+    }
 }
 
 #[test]

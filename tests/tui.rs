@@ -361,12 +361,21 @@ fn screen(app: &App) -> String {
         !out.chars().any(|c| c.is_control() && c != '\n'),
         "a control character reached the screen"
     );
+    // ratatui drops control characters itself, but not invisible format characters.
+    assert!(
+        !out.chars().any(kace_tui::sanitize::is_hidden_format),
+        "an invisible format character reached the screen:\n{out}"
+    );
     out
 }
 
 /// Logs in as `user` and returns the app on the org picker (organizations loaded).
 fn logged_in_app(size: (u16, u16), user: CurrentUser) -> App {
-    let mut app = new_app(size);
+    logged_in_from(new_app(size), user)
+}
+
+/// Logs `app` (on the login form) in as `user`, up to the org picker.
+fn logged_in_from(mut app: App, user: CurrentUser) -> App {
     typ(&mut app, "secret");
     let login = only(key(&mut app, KeyCode::Enter));
     let cmds = api(
@@ -439,7 +448,12 @@ fn deliver(app: &mut App, load: &worker::Cmd, machines: Vec<Machine>) {
 
 /// Logged in, organization chosen, `machines` loaded.
 fn list_app(size: (u16, u16), user: CurrentUser, machines: Vec<Machine>) -> App {
-    let mut app = logged_in_app(size, user);
+    list_from(new_app(size), user, machines)
+}
+
+/// `app` (on the login form) logged in, organization chosen, `machines` loaded.
+fn list_from(app: App, user: CurrentUser, machines: Vec<Machine>) -> App {
+    let mut app = logged_in_from(app, user);
     let load = choose_org(&mut app, "Default");
     deliver(&mut app, &load, machines);
     // Let the "Loaded ..." flash expire so snapshots show the steady state.
@@ -881,6 +895,111 @@ fn detail_of_a_hostile_machine() {
     insta::assert_snapshot!("detail_hostile_all_fields_120x40", screen(&app));
 }
 
+/// Every place server text reaches the screen: user name and role in the header, organization
+/// names in the picker and the breadcrumb, machine fields, extra field names and software in
+/// the detail, a retry reason in the status line and an error description in the flash.
+/// `screen` fails on any control or invisible format character.
+#[test]
+fn server_text_on_every_surface_is_sanitized() {
+    const NASTY: &str = "\x1b]0;t\x07\u{202e}\u{200b}\u{e0041}\u{9b}2J";
+    let user = CurrentUser {
+        id: 9,
+        user_name: format!("eve{NASTY}"),
+        full_name: format!("Eve{NASTY}"),
+        role: Role::Other(format!("Ops{NASTY}")),
+    };
+    let mut app = new_app(LARGE);
+    typ(&mut app, "pw");
+    let login = only(key(&mut app, KeyCode::Enter));
+    let list_orgs = only(api(
+        &mut app,
+        ApiEvent::Login {
+            id: id_of(&login),
+            outcome: LoginOutcome::LoggedIn(session(user.clone(), "Default")),
+        },
+    ));
+    let hostile_org = format!("Org{NASTY}");
+    api(
+        &mut app,
+        ApiEvent::Organizations {
+            id: id_of(&list_orgs),
+            orgs: vec![
+                Organization {
+                    id: 1,
+                    name: hostile_org.clone(),
+                },
+                Organization {
+                    id: 2,
+                    name: "Lab".into(),
+                },
+            ],
+        },
+    );
+    let picker = screen(&app);
+    assert!(picker.contains("Org␛]0;t␇"), "{picker}");
+    assert!(picker.contains("eve␛]0;t␇"), "{picker}");
+    let load = choose_org(&mut app, &hostile_org);
+    api(
+        &mut app,
+        ApiEvent::Retrying {
+            id: id_of(&load),
+            attempt: 1,
+            of: 3,
+            delay: Duration::from_millis(200),
+            reason: format!("HTTP 503{NASTY}"),
+        },
+    );
+    screen(&app);
+    deliver(&mut app, &load, hostile());
+    screen(&app);
+    let refresh = worker_cmds(key(&mut app, KeyCode::Char('r')))
+        .iter()
+        .find_map(|cmd| match cmd {
+            worker::Cmd::LoadMachines { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a refresh");
+    api(
+        &mut app,
+        ApiEvent::Failed {
+            id: refresh,
+            error: ApiError::Server {
+                status: 500,
+                description: format!("boom{NASTY}"),
+            },
+        },
+    );
+    let failed = screen(&app);
+    assert!(failed.contains("boom␛]0;t␇"), "{failed}");
+
+    let load = only(key(&mut app, KeyCode::Enter));
+    let worker::Cmd::LoadMachine { machine_id, .. } = load else {
+        panic!("expected a detail load");
+    };
+    let machine = hostile().into_iter().find(|m| m.id == machine_id).unwrap();
+    let mut detail = detail_of(machine);
+    detail
+        .machine
+        .extra
+        .push((format!("Key{NASTY}").into(), format!("Value{NASTY}").into()));
+    detail.software[0].name = format!("App{NASTY}").into();
+    detail.software[0].publisher = format!("Pub{NASTY}").into();
+    api(
+        &mut app,
+        ApiEvent::Machine {
+            id: id_of(&load),
+            detail: Box::new(detail),
+        },
+    );
+    screen(&app);
+    key(&mut app, KeyCode::BackTab);
+    let fields = screen(&app);
+    assert!(fields.contains("Key␛]0;t␇"), "{fields}");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    screen(&app);
+}
+
 #[test]
 fn help_filtered() {
     both_sizes("help_filtered", |size| {
@@ -1242,4 +1361,87 @@ fn a_hundred_thousand_rows_stream_in_and_stay_usable() {
         text.contains("Loading machines… 100,000 of 100,000 (100%)"),
         "{text}"
     );
+}
+
+// ----- TLS not verified -----
+
+fn insecure_app(size: (u16, u16)) -> App {
+    App::new(AppOptions {
+        settings: ConnectionSettings {
+            server: "https://kace.example.com".into(),
+            insecure: true,
+            ..ConnectionSettings::default()
+        },
+        user: Some("admin".into()),
+        now: Some(now()),
+        size,
+        ..AppOptions::default()
+    })
+}
+
+/// The header line holds the badge, white on red (reverse video without colours).
+fn assert_badge(app: &App) {
+    let (width, height) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| kace_tui::ui::render(app, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let header: String = (0..width).map(|x| buffer[(x, 0)].symbol()).collect();
+    let start = header
+        .find("TLS NOT VERIFIED")
+        .unwrap_or_else(|| panic!("no badge in the header: {header:?}"));
+    let column = header[..start].chars().count() as u16;
+    let cell = &buffer[(column, 0)];
+    if app.no_color {
+        assert!(cell.modifier.contains(Modifier::REVERSED), "{cell:?}");
+    } else {
+        assert_eq!(cell.bg, ratatui::style::Color::Red, "{cell:?}");
+    }
+}
+
+#[test]
+fn insecure_shows_a_red_badge_on_every_screen_for_the_whole_run() {
+    for size in [SMALL, LARGE] {
+        let app = insecure_app(size);
+        assert!(app.tls_unverified);
+        assert_badge(&app);
+        insta::assert_snapshot!(
+            format!("insecure_login_{}x{}", size.0, size.1),
+            screen(&app)
+        );
+        let mut app = list_from(app, admin(), estate());
+        assert_badge(&app);
+        insta::assert_snapshot!(
+            format!("insecure_machines_{}x{}", size.0, size.1),
+            screen(&app)
+        );
+        // Into the detail and back, past a failure: the badge never goes away.
+        let open = only(key(&mut app, KeyCode::Enter));
+        assert!(matches!(open, worker::Cmd::LoadMachine { .. }));
+        assert_badge(&app);
+        api(
+            &mut app,
+            ApiEvent::Failed {
+                id: id_of(&open),
+                error: ApiError::Timeout {
+                    host: "kace.example.com".into(),
+                    seconds: 30,
+                },
+            },
+        );
+        assert_badge(&app);
+        key(&mut app, KeyCode::Esc);
+        assert_badge(&app);
+    }
+    let mut mono = insecure_app(SMALL);
+    mono.no_color = true;
+    assert_badge(&mono);
+}
+
+#[test]
+fn a_verified_connection_has_no_badge() {
+    let app = list_app(LARGE, admin(), estate());
+    assert!(!app.tls_unverified);
+    assert!(!screen(&app).contains("TLS NOT VERIFIED"));
 }

@@ -13,6 +13,16 @@
 //!
 //! Secrets (password, CSRF and authorization tokens) live in [`SecretString`]s, go out only as
 //! sensitive header values or in the login body, and never appear in `Debug` or errors.
+//!
+//! Transport (perf-reliability B.3): certificates are verified against the system roots, or
+//! only against `ca_cert`, or replaced by a pinned fingerprint (`tls_fingerprint`, see
+//! [`super::tls`]), or not at all (`insecure`). Plain `http://` is refused before anything is
+//! sent unless the host is a loopback address or `allow_http` is set: every request carries a
+//! credential (the password, or the session cookie).
+//!
+//! Hostile appliances (perf-reliability B.5): no answer may exceed `max_response_bytes` (after
+//! decompression), and no load may deliver more than `max_records` records, whatever `Count`
+//! says, so neither a huge page nor endless pages can exhaust memory or loop forever.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -31,6 +41,7 @@ use super::decode::{self, Page};
 use super::error::ApiError;
 use super::model::{CurrentUser, Machine, MachineDetail, Organization, Software};
 use super::query::{Paging, Query};
+use super::tls::{self, Fingerprint};
 
 /// Where and how to connect. Built from flags, environment and the profile.
 #[derive(Clone, Debug)]
@@ -41,6 +52,14 @@ pub struct ConnectionSettings {
     pub ca_cert: Option<PathBuf>,
     /// Skip certificate verification entirely (loudly logged).
     pub insecure: bool,
+    /// Trust exactly the certificate with this SHA-256 fingerprint, instead of its chain.
+    pub tls_fingerprint: Option<Fingerprint>,
+    /// Allow plain `http://` to a host that is not a loopback address.
+    pub allow_http: bool,
+    /// The largest answer accepted, in bytes after decompression.
+    pub max_response_bytes: u64,
+    /// The most records one load may deliver, whatever the appliance's `Count` says.
+    pub max_records: usize,
     /// Value of the `x-kace-api-version` / `x-dell-api-version` headers.
     pub api_version: String,
     /// Machines per page when listing everything.
@@ -67,6 +86,10 @@ impl Default for ConnectionSettings {
             server: String::new(),
             ca_cert: None,
             insecure: false,
+            tls_fingerprint: None,
+            allow_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_records: DEFAULT_MAX_RECORDS,
             api_version: "8".to_string(),
             page_size: 1000,
             concurrency: 4,
@@ -130,8 +153,12 @@ pub struct ListProgress {
 const NOT_FULLY_AUTHENTICATED: &str = "not fully authenticated";
 /// Pages fetched beyond what `Count` promises, in case records were added during the load.
 const SLACK_PAGES: usize = 2;
-/// Without a `Count`, the most pages one load may take (the other stop rules come first).
-const MAX_PAGES_WITHOUT_COUNT: usize = 100_000;
+/// Default of [`ConnectionSettings::max_response_bytes`]: 256 MiB, far above a page of 1000
+/// machines with every field.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+/// Default of [`ConnectionSettings::max_records`]: far above the largest appliances.
+pub const DEFAULT_MAX_RECORDS: usize = 1_000_000;
+const MEBIBYTE: u64 = 1024 * 1024;
 /// A `Retry-After` longer than this is cut to it, so a load never waits minutes.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// Bodies larger than this are decoded on a blocking thread, off the async reactor.
@@ -210,9 +237,25 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// Builds the client (no network yet). Fails on a bad URL or an unreadable `ca_cert`.
+    /// Builds the client (no network yet). Fails on a bad URL, an unreadable `ca_cert`,
+    /// contradictory TLS settings, or plain `http://` to a host that is not loopback without
+    /// `allow_http` ([`ApiError::InsecureTransport`]).
     pub fn new(settings: ConnectionSettings) -> Result<Client, ApiError> {
-        let (base, host) = parse_server(&settings.server)?;
+        let Server {
+            base,
+            host,
+            https,
+            loopback,
+        } = parse_server(&settings.server)?;
+        if !https && !loopback && !settings.allow_http {
+            return Err(ApiError::InsecureTransport { host });
+        }
+        if settings.tls_fingerprint.is_some() && (settings.insecure || settings.ca_cert.is_some()) {
+            return Err(ApiError::Config(
+                "tls_fingerprint replaces certificate checking: do not combine it with ca_cert or insecure"
+                    .to_string(),
+            ));
+        }
         // reqwest is built without a default crypto provider; ring is the one we ship.
         let _ = rustls::crypto::ring::default_provider().install_default();
 
@@ -255,6 +298,17 @@ impl Client {
                     ))
                 })?;
             builder = builder.tls_certs_only(certs);
+        }
+        if let Some(pin) = settings.tls_fingerprint {
+            let config = tls::pinned_client_config(pin).map_err(|error| ApiError::Tls {
+                host: host.clone(),
+                detail: error.to_string(),
+            })?;
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        if https {
+            // Never follow anything to http:// (redirects are off too; this is the backstop).
+            builder = builder.https_only(true);
         }
         if settings.insecure {
             tracing::warn!(
@@ -505,10 +559,13 @@ impl Client {
         let page_size = settings.page_size.max(1);
         let first_size = settings.first_page_size.clamp(1, page_size);
         let first_size = cap.map_or(first_size, |cap| first_size.min(cap));
+        let limit = settings.max_records.max(1);
         let mut pager = Pager {
             seen: HashSet::new(),
             progress: ListProgress::default(),
             cap,
+            limit,
+            overflow: false,
             id_of,
             on_page,
         };
@@ -528,12 +585,13 @@ impl Client {
 
         let first = fetch(first_size, 0).await?;
         if !pager.absorb(first, first_size) {
-            return Ok(pager.progress);
+            return pager.finish(what);
         }
         let wanted = match (pager.progress.total, cap) {
             (Some(total), Some(cap)) => Some(total.min(cap)),
             (total, cap) => total.or(cap),
-        };
+        }
+        .map(|wanted| wanted.min(limit));
         let offsets = (0..).map(|page| first_size + page * page_size);
         let mut next_offset = first_size;
         // With a known size, fetch exactly the pages it needs concurrently; then a few slack
@@ -544,7 +602,8 @@ impl Client {
                 wanted.saturating_sub(first_size).div_ceil(page_size),
                 SLACK_PAGES,
             ),
-            None => (MAX_PAGES_WITHOUT_COUNT, 0),
+            // One page past the limit, so an appliance that never stops is noticed.
+            None => (limit.div_ceil(page_size) + 1, 0),
         };
         let mut pages = futures_util::stream::iter(offsets.take(bulk_pages))
             .map(|offset| async move { (offset, fetch(page_size, offset).await) })
@@ -552,7 +611,7 @@ impl Client {
         while let Some((offset, page)) = pages.next().await {
             next_offset = offset + page_size;
             if !pager.absorb(page?, page_size) {
-                return Ok(pager.progress);
+                return pager.finish(what);
             }
         }
         drop(pages);
@@ -563,7 +622,7 @@ impl Client {
                 break;
             }
         }
-        Ok(pager.progress)
+        pager.finish(what)
     }
 
     /// Logs what a finished load left out, so a short list can be explained.
@@ -826,10 +885,7 @@ impl Client {
                 )
             })
             .collect();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| self.transport_failure(call, &error))?;
+        let body = self.read_capped(call, response).await?;
         Ok(Reply {
             status,
             headers,
@@ -838,10 +894,51 @@ impl Client {
         })
     }
 
+    /// The whole body, refused as soon as it exceeds `max_response_bytes` (a promised length
+    /// is checked before reading; a chunked or compressed body as it arrives).
+    async fn read_capped(
+        &self,
+        call: &str,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, Failure> {
+        let limit = self.inner.settings.max_response_bytes;
+        let too_large = || {
+            tracing::warn!(
+                call,
+                limit,
+                "answer larger than max_response_bytes; refused"
+            );
+            Failure {
+                error: ApiError::TooLarge {
+                    call: call.to_string(),
+                    limit_mb: limit.div_ceil(MEBIBYTE),
+                },
+                retryable: false,
+            }
+        };
+        let promised = response.content_length().unwrap_or(0);
+        if promised > limit {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(promised as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.transport_failure(call, &error))?
+        {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(body))
+    }
+
     /// Maps a reqwest error onto the typed errors, and says whether a retry may help.
     fn transport_failure(&self, call: &str, error: &reqwest::Error) -> Failure {
         let host = self.inner.host.clone();
-        let detail = error_text(error);
+        // For TLS, the handshake's own words say it better than the request's error chain.
+        let detail = tls_error(error).map_or_else(|| error_text(error), tls::describe);
         let settings = &self.inner.settings;
         let (error, retryable) = if error.is_timeout() {
             let limit = if error.is_connect() {
@@ -882,7 +979,12 @@ impl Client {
 struct Pager<T, F> {
     seen: HashSet<u64>,
     progress: ListProgress,
+    /// The most records the caller asked for.
     cap: Option<usize>,
+    /// The most records any load may deliver (`max_records`).
+    limit: usize,
+    /// The appliance had more than `limit` records to give.
+    overflow: bool,
     id_of: fn(&T) -> u64,
     on_page: F,
 }
@@ -897,9 +999,14 @@ impl<T, F: FnMut(Vec<T>, ListProgress)> Pager<T, F> {
             .filter(|item| self.seen.insert((self.id_of)(item)))
             .collect();
         let new_ids = fresh.len();
-        if let Some(cap) = self.cap {
-            fresh.truncate(cap.saturating_sub(self.progress.loaded));
+        let room = self.limit.saturating_sub(self.progress.loaded);
+        let asked_room = self
+            .cap
+            .map_or(usize::MAX, |cap| cap.saturating_sub(self.progress.loaded));
+        if new_ids > room && room < asked_room {
+            self.overflow = true;
         }
+        fresh.truncate(room.min(asked_room));
         self.progress.pages += 1;
         self.progress.skipped += page.skipped;
         self.progress.loaded += fresh.len();
@@ -921,8 +1028,30 @@ impl<T, F: FnMut(Vec<T>, ListProgress)> Pager<T, F> {
                 .progress
                 .total
                 .is_some_and(|total| self.seen.len() >= total)
-            || self.cap.is_some_and(|cap| self.progress.loaded >= cap);
+            || self.cap.is_some_and(|cap| self.progress.loaded >= cap)
+            || self.progress.loaded >= self.limit;
         !complete
+    }
+
+    /// The end of the load: an error when the appliance had more than `limit` records (by
+    /// the pages it sent, or by its `Count`). What `on_page` got stays valid either way.
+    fn finish(self, what: &str) -> Result<ListProgress, ApiError> {
+        let beyond_limit = self.progress.loaded >= self.limit
+            && self.cap.is_none_or(|cap| cap > self.limit)
+            && self.progress.total.is_some_and(|total| total > self.limit);
+        if self.overflow || beyond_limit {
+            tracing::warn!(
+                what,
+                limit = self.limit,
+                total = ?self.progress.total,
+                "stopped at max_records"
+            );
+            return Err(ApiError::TooManyRecords {
+                call: what.to_string(),
+                limit: self.limit,
+            });
+        }
+        Ok(self.progress)
     }
 }
 
@@ -946,9 +1075,20 @@ async fn decode_off_reactor<T: Send + 'static>(
         })
 }
 
-/// `https://host[:port]` from what the user typed (`https://` is assumed when no scheme is
-/// given), plus `host[:port]` for messages.
-fn parse_server(server: &str) -> Result<(String, String), ApiError> {
+/// The appliance's address, normalized.
+#[derive(Debug, PartialEq)]
+struct Server {
+    /// `https://host[:port]`, without a trailing slash.
+    base: String,
+    /// `host[:port]`, for messages.
+    host: String,
+    https: bool,
+    /// The host is a loopback address (or `localhost`): plain HTTP never leaves the machine.
+    loopback: bool,
+}
+
+/// Normalizes what the user typed (`https://` is assumed when no scheme is given).
+fn parse_server(server: &str) -> Result<Server, ApiError> {
     let server = server.trim();
     if server.is_empty() {
         return Err(ApiError::Config(
@@ -970,6 +1110,13 @@ fn parse_server(server: &str) -> Result<(String, String), ApiError> {
     let host = url
         .host_str()
         .ok_or_else(|| ApiError::Config(format!("server \"{server}\" has no host")))?;
+    let loopback = match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|ip| ip.is_loopback())
+        }
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    };
     let host = match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
@@ -978,7 +1125,12 @@ fn parse_server(server: &str) -> Result<(String, String), ApiError> {
         .split_once("://")
         .map(|(scheme, rest)| format!("{scheme}://{}", rest.trim_end_matches('/')))
         .unwrap_or(with_scheme);
-    Ok((base, host))
+    Ok(Server {
+        base,
+        host,
+        https: url.scheme() == "https",
+        loopback,
+    })
 }
 
 fn with_query(path: &str, query: &str) -> String {
@@ -1089,7 +1241,11 @@ fn has_io_kind(error: &reqwest::Error, kind: std::io::ErrorKind) -> bool {
 }
 
 fn is_tls_error(error: &reqwest::Error) -> bool {
-    causes(error).any(|cause| cause.downcast_ref::<rustls::Error>().is_some())
+    tls_error(error).is_some()
+}
+
+fn tls_error(error: &reqwest::Error) -> Option<&rustls::Error> {
+    causes(error).find_map(|cause| cause.downcast_ref::<rustls::Error>())
 }
 
 fn is_dns_error(detail: &str) -> bool {
@@ -1115,8 +1271,11 @@ mod tests {
             password: SecretString::from("hunter2-password".to_string()),
             organization: Some("Default".to_string()),
         };
+        let pin = Fingerprint::of(b"certificate");
         let settings = ConnectionSettings {
             server: "https://kace.example.com/".to_string(),
+            tls_fingerprint: Some(pin),
+            allow_http: true,
             ..ConnectionSettings::default()
         };
         let client = Client::new(settings.clone()).unwrap();
@@ -1131,6 +1290,9 @@ mod tests {
             assert!(!printed.contains(secret), "{secret} leaked: {printed}");
         }
         assert!(printed.contains("admin"), "{printed}");
+        // The transport settings are not secret, and useful when diagnosing.
+        assert!(printed.contains(&pin.to_string()), "{printed}");
+        assert!(printed.contains("allow_http: true"), "{printed}");
         let header = sensitive_header(&SecretString::from("csrf-secret-token".to_string()));
         assert!(!format!("{header:?}").contains("csrf-secret-token"));
     }
@@ -1139,18 +1301,32 @@ mod tests {
     fn server_urls_are_normalized() {
         assert_eq!(
             parse_server("kace.example.com").unwrap(),
-            (
-                "https://kace.example.com".to_string(),
-                "kace.example.com".to_string()
-            )
+            Server {
+                base: "https://kace.example.com".to_string(),
+                host: "kace.example.com".to_string(),
+                https: true,
+                loopback: false,
+            }
         );
         assert_eq!(
             parse_server(" http://127.0.0.1:8080/ ").unwrap(),
-            (
-                "http://127.0.0.1:8080".to_string(),
-                "127.0.0.1:8080".to_string()
-            )
+            Server {
+                base: "http://127.0.0.1:8080".to_string(),
+                host: "127.0.0.1:8080".to_string(),
+                https: false,
+                loopback: true,
+            }
         );
+        for loopback in ["http://localhost:1", "http://[::1]:2", "http://127.8.9.10"] {
+            assert!(parse_server(loopback).unwrap().loopback, "{loopback}");
+        }
+        for remote in [
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "http://[::2]",
+        ] {
+            assert!(!parse_server(remote).unwrap().loopback, "{remote}");
+        }
         for bad in ["", "ftp://x", "https://"] {
             assert!(
                 matches!(parse_server(bad), Err(ApiError::Config(_))),
@@ -1198,6 +1374,8 @@ mod tests {
             seen: HashSet::new(),
             progress: ListProgress::default(),
             cap: None,
+            limit: DEFAULT_MAX_RECORDS,
+            overflow: false,
             id_of: |machine: &Machine| machine.id,
             on_page: |machines: Vec<Machine>, _| delivered.extend(machines.iter().map(|m| m.id)),
         };
@@ -1220,6 +1398,8 @@ mod tests {
             seen: HashSet::new(),
             progress: ListProgress::default(),
             cap: Some(3),
+            limit: DEFAULT_MAX_RECORDS,
+            overflow: false,
             id_of: |machine: &Machine| machine.id,
             on_page: |machines: Vec<Machine>, _| delivered += machines.len(),
         };

@@ -1025,4 +1025,313 @@ mod tests {
         assert_eq!(error_body(b"not json"), None);
         assert_eq!(error_body(br#"{"Machines": []}"#), None);
     }
+
+    /// The nasty cases of reference B.5, each decoded or refused with a clear error.
+    #[test]
+    fn nasty_corpus() {
+        // Numbers, booleans and nulls where strings are expected.
+        let page = machines_page(
+            "p",
+            br#"{"Count": 1, "Machines": [{"Id": 1, "Name": 42, "Ip": -7, "User": true,
+                "Os_name": null, "Ram Total": 16384, "Software": null}]}"#,
+        )
+        .unwrap();
+        let machine = &page.items[0];
+        assert_eq!(
+            (
+                machine.name.as_str(),
+                machine.ip.as_str(),
+                machine.user.as_str()
+            ),
+            ("42", "-7", "true")
+        );
+        assert_eq!(machine.os_name, "");
+        assert_eq!(machine.field("Ram Total").as_deref(), Some("16384"));
+
+        // Nulls for the envelope and its list.
+        let page = machines_page("p", br#"{"Count": null, "Machines": null}"#).unwrap();
+        assert_eq!((page.count, page.items.len()), (None, 0));
+
+        // Duplicate keys: the last value wins; a second list adds to the first.
+        let page = machines_page(
+            "p",
+            br#"{"Count": 9, "Machines": [{"Id": "4", "Name": "first", "NAME": "second", "id": "5"}],
+                "Count": "2", "machines": [{"Id": 6}]}"#,
+        )
+        .unwrap();
+        assert_eq!(page.count, Some(2));
+        assert_eq!(page.items.len(), 2);
+        assert_eq!(
+            (page.items[0].id, page.items[0].name.as_str()),
+            (5, "second")
+        );
+        assert_eq!(page.items[1].id, 6);
+        let orgs = organizations("o", br#"[{"id": 1, "name": "a", "name": "b"}]"#).unwrap();
+        assert_eq!(orgs[0].name, "b");
+
+        // A 1 MB field is kept whole (the raw value is what JSON export writes); only the
+        // display is capped.
+        let huge = "N".repeat(1 << 20);
+        let body = format!(r#"{{"Machines": [{{"Id": 1, "Name": "{huge}", "Notes": "{huge}"}}]}}"#);
+        let page = machines_page("p", body.as_bytes()).unwrap();
+        assert_eq!(page.items[0].name.len(), 1 << 20);
+        assert_eq!(page.items[0].field("Notes").map(|n| n.len()), Some(1 << 20));
+        let shown = crate::sanitize::for_display(&page.items[0].name);
+        assert_eq!(shown.chars().count(), crate::sanitize::MAX_DISPLAY_CHARS);
+
+        // Deeply nested junk in a field is kept as compact JSON up to serde_json's depth
+        // limit, and beyond it the page is a decode error, not a stack overflow.
+        let nested = |depth: usize| {
+            format!(
+                r#"{{"Machines": [{{"Id": 1, "Junk": {}1{}}}]}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let page = machines_page("p", nested(100).as_bytes()).unwrap();
+        assert_eq!(
+            page.items[0].field("Junk").as_deref(),
+            Some(format!("{}1{}", "[".repeat(100), "]".repeat(100)).as_str())
+        );
+        for depth in [200, 100_000] {
+            let body = nested(depth);
+            assert!(matches!(
+                machines_page("p", body.as_bytes()),
+                Err(ApiError::Decode { .. })
+            ));
+            assert!(machine_detail("p", body.as_bytes()).is_err());
+            let deep_object = format!("{}{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            assert!(organizations("o", deep_object.as_bytes()).is_err());
+            assert!(current_user("u", deep_object.as_bytes()).is_err());
+            assert_eq!(error_body(deep_object.as_bytes()), None);
+        }
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// JSON as a tree that can hold duplicate keys (serde_json's `Value` cannot).
+        #[derive(Clone, Debug)]
+        enum Json {
+            Null,
+            Bool(bool),
+            Int(i64),
+            Float(f64),
+            Str(String),
+            List(Vec<Json>),
+            Object(Vec<(String, Json)>),
+        }
+
+        impl Json {
+            fn write(&self, out: &mut String) {
+                match self {
+                    Json::Null => out.push_str("null"),
+                    Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                    Json::Int(n) => out.push_str(&n.to_string()),
+                    Json::Float(f) => out.push_str(&serde_json::to_string(f).unwrap()),
+                    Json::Str(s) => out.push_str(&serde_json::to_string(s).unwrap()),
+                    Json::List(items) => {
+                        out.push('[');
+                        for (index, item) in items.iter().enumerate() {
+                            if index > 0 {
+                                out.push(',');
+                            }
+                            item.write(out);
+                        }
+                        out.push(']');
+                    }
+                    Json::Object(pairs) => {
+                        out.push('{');
+                        for (index, (key, value)) in pairs.iter().enumerate() {
+                            if index > 0 {
+                                out.push(',');
+                            }
+                            out.push_str(&serde_json::to_string(key).unwrap());
+                            out.push(':');
+                            value.write(out);
+                        }
+                        out.push('}');
+                    }
+                }
+            }
+
+            fn text(&self) -> String {
+                let mut out = String::new();
+                self.write(&mut out);
+                out
+            }
+        }
+
+        fn scalar() -> impl Strategy<Value = Json> {
+            prop_oneof![
+                Just(Json::Null),
+                any::<bool>().prop_map(Json::Bool),
+                any::<i64>().prop_map(Json::Int),
+                (-1e12f64..1e12).prop_map(Json::Float),
+                any::<String>().prop_map(Json::Str),
+                Just(Json::Str("empty".into())),
+                Just(Json::Str("0000-00-00 00:00:00".into())),
+            ]
+        }
+
+        /// Any JSON value, nested a few levels, with keys that may repeat.
+        fn junk() -> impl Strategy<Value = Json> {
+            scalar().prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Json::List),
+                    prop::collection::vec(
+                        (prop::sample::select(vec!["a", "b", "Id"]), inner),
+                        0..4
+                    )
+                    .prop_map(|pairs| Json::Object(
+                        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                    )),
+                ]
+            })
+        }
+
+        /// A machine record: an id (number or string), one to three `Name`s in any casing
+        /// (the last one counts), maybe a `Ram Total`, and unknown fields holding junk.
+        #[derive(Clone, Debug)]
+        struct Record {
+            id: u64,
+            id_as_text: bool,
+            names: Vec<(&'static str, Json)>,
+            ram_total: Option<String>,
+            extras: Vec<(String, Json)>,
+        }
+
+        fn record() -> impl Strategy<Value = Record> {
+            let name_value = prop_oneof![
+                any::<String>().prop_map(Json::Str),
+                any::<i64>().prop_map(Json::Int),
+                any::<bool>().prop_map(Json::Bool),
+                Just(Json::Null),
+            ];
+            (
+                0u64..1_000_000_000_000,
+                any::<bool>(),
+                prop::collection::vec(
+                    (
+                        prop::sample::select(vec!["Name", "NAME", "name"]),
+                        name_value,
+                    ),
+                    1..4,
+                ),
+                proptest::option::of(any::<String>()),
+                prop::collection::vec(("X_[a-z]{1,6}", junk()), 0..5),
+            )
+                .prop_map(|(id, id_as_text, names, ram_total, extras)| Record {
+                    id,
+                    id_as_text,
+                    names,
+                    ram_total,
+                    extras,
+                })
+        }
+
+        impl Record {
+            fn json(&self) -> Json {
+                let id = if self.id_as_text {
+                    Json::Str(self.id.to_string())
+                } else {
+                    Json::Int(self.id as i64)
+                };
+                let mut pairs = vec![("Id".to_string(), id)];
+                pairs.extend(self.names.iter().map(|(k, v)| (k.to_string(), v.clone())));
+                if let Some(ram) = &self.ram_total {
+                    pairs.push(("Ram Total".to_string(), Json::Str(ram.clone())));
+                }
+                pairs.extend(self.extras.iter().cloned());
+                Json::Object(pairs)
+            }
+
+            /// What the decoder must make of the last `Name`.
+            fn expected_name(&self) -> String {
+                match &self.names.last().expect("at least one name").1 {
+                    Json::Str(s) if is_sentinel(s) => String::new(),
+                    Json::Str(s) => s.clone(),
+                    Json::Int(n) => n.to_string(),
+                    Json::Bool(b) => b.to_string(),
+                    _ => String::new(),
+                }
+            }
+        }
+
+        /// A page: records with non-object entries (skipped) mixed in, behind a `Count`.
+        fn page() -> impl Strategy<Value = (Vec<Record>, Vec<Json>, Json)> {
+            let not_an_object = prop_oneof![
+                scalar(),
+                prop::collection::vec(scalar(), 0..3).prop_map(Json::List),
+            ];
+            (
+                prop::collection::vec(record(), 0..6),
+                prop::collection::vec(not_an_object, 0..3),
+                any::<u32>(),
+            )
+                .prop_map(|(records, junk, count)| {
+                    let mut entries: Vec<Json> = records.iter().map(Record::json).collect();
+                    entries.extend(junk.iter().cloned());
+                    let envelope = Json::Object(vec![
+                        ("Count".into(), Json::Str(count.to_string())),
+                        ("Warnings".into(), Json::List(junk.clone())),
+                        ("Machines".into(), Json::List(entries)),
+                    ]);
+                    (records, junk, envelope)
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+                let _ = machines_page("p", &body);
+                let _ = machine_detail("p", &body);
+                let _ = software_page("p", &body);
+                let _ = organizations("p", &body);
+                let _ = current_user("p", &body);
+                let _ = error_body(&body);
+            }
+
+            #[test]
+            fn arbitrary_json_never_panics(value in junk()) {
+                let body = value.text();
+                let _ = machines_page("p", body.as_bytes());
+                let _ = machine_detail("p", body.as_bytes());
+                let _ = software_page("p", body.as_bytes());
+                let _ = organizations("p", body.as_bytes());
+                let _ = current_user("p", body.as_bytes());
+                let _ = error_body(body.as_bytes());
+            }
+
+            #[test]
+            fn every_record_is_decoded_or_counted_as_skipped((records, junk, envelope) in page()) {
+                let body = envelope.text();
+                let page = machines_page("p", body.as_bytes()).expect("a well-formed page");
+                prop_assert_eq!(page.items.len(), records.len());
+                prop_assert_eq!(page.skipped, junk.len());
+                for (machine, record) in page.items.iter().zip(&records) {
+                    prop_assert_eq!(machine.id, record.id);
+                    prop_assert_eq!(machine.name.as_str(), record.expected_name());
+                    if let Some(ram) = &record.ram_total {
+                        let expected = if is_sentinel(ram) { "" } else { ram.as_str() };
+                        let ram_field = machine.field("Ram Total");
+                        prop_assert_eq!(ram_field.as_deref(), Some(expected));
+                    }
+                }
+            }
+
+            #[test]
+            fn a_truncated_page_is_an_error_never_a_partial_page(
+                (_, _, envelope) in page(),
+                cut in any::<prop::sample::Index>(),
+            ) {
+                let body = envelope.text();
+                let end = cut.index(body.len());
+                let result = machines_page("p", &body.as_bytes()[..end]);
+                let refused = matches!(result, Err(ApiError::Decode { .. }));
+                prop_assert!(refused, "{:?} gave {:?}", &body[..end], result);
+            }
+        }
+    }
 }

@@ -32,7 +32,7 @@ pub enum ApiError {
     #[error("cannot resolve host {host}")]
     Dns { host: String },
     #[error(
-        "TLS failure talking to {host}: {detail} (for a self-signed appliance set ca_cert, or insecure = true)"
+        "TLS failure talking to {host}: {detail} (for a self-signed appliance set ca_cert or tls_fingerprint, or as a last resort insecure = true)"
     )]
     Tls { host: String, detail: String },
     #[error("network error talking to {host}: {detail}")]
@@ -45,8 +45,14 @@ pub enum ApiError {
         "refusing to send credentials over plain HTTP to {host}: use https:// (or allow_http = true)"
     )]
     InsecureTransport { host: String },
-    #[error("the answer to {call} is larger than the {limit_mb} MB cap")]
+    #[error(
+        "the answer to {call} is larger than the {limit_mb} MB cap (max_response_mb); the appliance may be broken"
+    )]
     TooLarge { call: String, limit_mb: u64 },
+    #[error(
+        "{call}: the appliance sent more than {limit} records; stopped there (max_records), what was loaded is kept"
+    )]
+    TooManyRecords { call: String, limit: usize },
     #[error("invalid setting: {0}")]
     Config(String),
 }

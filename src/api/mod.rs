@@ -5,12 +5,14 @@
 //! - [`query`]: the typed builder for `filtering`, `sorting`, `paging` and `shaping`.
 //! - [`client`]: login, 2FA, organizations, inventory calls, retries and re-login.
 //! - [`error`]: the typed errors the UI and the CLI act on.
+//! - [`tls`]: certificate fingerprints and the pinning verifier for self-signed appliances.
 
 pub mod client;
 pub mod decode;
 pub mod error;
 pub mod model;
 pub mod query;
+pub mod tls;
 
 pub use client::{Client, ConnectionSettings, Credentials};
 pub use error::ApiError;

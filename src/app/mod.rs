@@ -65,6 +65,8 @@ pub enum Cmd {
     Quit,
     /// Ctrl-z: give the terminal back to the shell until `fg`.
     Suspend,
+    /// End the program with this error (only the hidden `:debug-error` of debug builds).
+    Fail(String),
 }
 
 /// One level of the view stack.
@@ -135,6 +137,8 @@ struct Pending {
 #[derive(Debug)]
 pub struct App {
     pub settings: ConnectionSettings,
+    /// Certificate checking is off (`insecure`): the header says so for the whole run.
+    pub tls_unverified: bool,
     pub screens: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub session: Option<Session>,
@@ -194,6 +198,7 @@ impl App {
             options.org.as_deref().unwrap_or_default(),
         );
         App {
+            tls_unverified: options.settings.insecure,
             settings: options.settings,
             screens: vec![Screen::Login(form)],
             overlay: None,
@@ -633,6 +638,22 @@ impl App {
                     self.screens.pop();
                 }
                 Vec::new()
+            }
+            // Hidden switches of debug builds for the pseudo-terminal tests (tests/tui_signals.rs):
+            // a panic, an error return and a hang from inside the running UI. Release builds answer
+            // "Unknown command", and nothing lists them.
+            "debug-panic" if cfg!(debug_assertions) => {
+                panic!("debug-panic: a deliberate panic (debug builds only)")
+            }
+            "debug-error" if cfg!(debug_assertions) => vec![Cmd::Fail(
+                "debug-error: a deliberate error (debug builds only)".to_string(),
+            )],
+            // An event loop that never comes back, so SIGTERM has to use its fallback.
+            "debug-freeze" if cfg!(debug_assertions) => {
+                tracing::warn!("debug-freeze: the event loop stops here");
+                loop {
+                    std::thread::park();
+                }
             }
             "org" | "orgs" | "o" | "logout" | "refresh" | "r" | "machines" | "m" => {
                 self.flash_error("Log in first.");

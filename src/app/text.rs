@@ -26,10 +26,12 @@ pub fn describe(error: &ApiError) -> String {
             format!("{host} did not answer within {seconds} s. Check the network or try again.")
         }
         ApiError::Tls { host, detail } => format!(
-            "The secure connection to {host} failed ({detail}). For a self-signed appliance set ca_cert, or use --insecure."
+            "The secure connection to {host} failed ({detail}). For a self-signed appliance set ca_cert or tls_fingerprint (--insecure only as a last resort)."
         ),
         ApiError::InsecureTransport { host } => {
-            format!("Refusing to send your password over plain http:// to {host}. Use https://.")
+            format!(
+                "Refusing to send your password over plain http:// to {host}. Use https:// (or allow_http = true)."
+            )
         }
         other => {
             let mut text = other.to_string();

@@ -13,7 +13,7 @@ pub mod secrets;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +56,15 @@ pub struct Profile {
     /// Skip certificate verification (dangerous).
     #[serde(default)]
     pub insecure: bool,
+    /// SHA-256 fingerprint of the appliance's certificate, trusted instead of its chain.
+    pub tls_fingerprint: Option<String>,
+    /// Allow plain `http://` to a host that is not loopback (sends the password in clear).
+    #[serde(default)]
+    pub allow_http: bool,
+    /// The largest answer accepted, in MiB (default 256).
+    pub max_response_mb: Option<NonZeroU64>,
+    /// The most records one load may bring (default 1,000,000).
+    pub max_records: Option<NonZeroUsize>,
     /// `x-kace-api-version` header value.
     pub api_version: Option<String>,
     /// Machines per page when listing everything.
@@ -210,6 +219,14 @@ impl ConfigFile {
                     "the server URL is empty".to_string(),
                 ));
             }
+            if let Some(pin) = &profile.tls_fingerprint
+                && let Err(message) = crate::api::tls::Fingerprint::parse(pin)
+            {
+                return Err(error_at_key(
+                    &["profiles", name, "tls_fingerprint"],
+                    message,
+                ));
+            }
         }
         Ok(())
     }
@@ -326,6 +343,9 @@ org = "Default"
 password_command = "pass show kace"
 ca_cert = "/etc/kace.pem"
 insecure = false
+allow_http = false
+max_response_mb = 64
+max_records = 200000
 api_version = "8"
 page_size = 500
 concurrency = 2
@@ -421,6 +441,15 @@ move_down = ["j", "ctrl-n"]
     }
 
     #[test]
+    fn a_bad_fingerprint_names_its_line() {
+        let error = parse("[profiles.a]\nserver = \"https://a\"\ntls_fingerprint = \"AB:CD\"\n")
+            .unwrap_err();
+        assert_eq!(error.key.as_deref(), Some("profiles.a.tls_fingerprint"));
+        assert_eq!(error.location.map(|(line, _)| line), Some(3), "{error}");
+        assert!(error.message.contains("64 hex digits"), "{error}");
+    }
+
+    #[test]
     fn a_bad_log_level_is_reported() {
         let error = parse("log_level = \"loud\"\n").unwrap_err();
         assert_eq!(error.key.as_deref(), Some("log_level"));
@@ -446,6 +475,14 @@ move_down = ["j", "ctrl-n"]
         assert!(profile.user.is_some() && profile.org.is_some() && profile.ca_cert.is_some());
         assert!(profile.api_version.is_some() && profile.page_size.is_some());
         assert!(profile.concurrency.is_some() && profile.theme.is_some());
+        assert!(profile.max_response_mb.is_some() && profile.max_records.is_some());
+        assert!(
+            config
+                .profiles
+                .values()
+                .any(|p| p.tls_fingerprint.is_some()),
+            "an example profile pins a fingerprint"
+        );
         assert!(config.default_profile.is_some() && config.log_level.is_some());
         assert!(config.ui.stale_after_days.is_some() && config.ui.columns.is_some());
         assert!(!config.ui.keys.is_empty());
@@ -458,6 +495,10 @@ move_down = ["j", "ctrl-n"]
             "password_command",
             "ca_cert",
             "insecure",
+            "tls_fingerprint",
+            "allow_http",
+            "max_response_mb",
+            "max_records",
             "api_version",
             "page_size",
             "concurrency",

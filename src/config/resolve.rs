@@ -11,6 +11,7 @@ use tracing_subscriber::filter::LevelFilter;
 
 use super::{ConfigError, ConfigFile, Theme, UiSettings, secrets};
 use crate::api::ConnectionSettings;
+use crate::api::tls::Fingerprint;
 use crate::app::AppOptions;
 use crate::app::keymap::Keymap;
 use crate::cli::GlobalOptions;
@@ -179,7 +180,26 @@ fn resolve_with(
         .ca_cert
         .clone()
         .or_else(|| profile.and_then(|p| p.ca_cert.clone()));
+    settings.allow_http = global.allow_http || profile.is_some_and(|p| p.allow_http);
+    settings.tls_fingerprint = match (&global.tls_fingerprint, profile) {
+        (Some(pin), _) => Some(
+            Fingerprint::parse(pin)
+                .map_err(|message| SetupError::Usage(format!("--tls-fingerprint: {message}")))?,
+        ),
+        // Checked when the file was read.
+        (None, Some(profile)) => profile
+            .tls_fingerprint
+            .as_deref()
+            .and_then(|pin| Fingerprint::parse(pin).ok()),
+        (None, None) => None,
+    };
     if let Some(profile) = profile {
+        if let Some(megabytes) = profile.max_response_mb {
+            settings.max_response_bytes = megabytes.get().saturating_mul(1024 * 1024);
+        }
+        if let Some(records) = profile.max_records {
+            settings.max_records = records.get();
+        }
         if let Some(version) = &profile.api_version {
             settings.api_version = version.clone();
         }
@@ -248,6 +268,12 @@ password_command = "pass show prod"
 server = "https://lab"
 insecure = true
 readonly = true
+[profiles.pinned]
+server = "http://kace.internal"
+tls_fingerprint = "sha256:00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF"
+allow_http = true
+max_response_mb = 8
+max_records = 5000
 "#;
 
     fn with_file(text: &str) -> tempfile::TempDir {
@@ -347,6 +373,58 @@ readonly = true
     }
 
     #[test]
+    fn transport_settings_come_from_the_profile_and_flags_win() {
+        let dir = with_file(FILE);
+        let pinned = GlobalOptions {
+            profile: Some("pinned".into()),
+            ..GlobalOptions::default()
+        };
+        let resolved = resolve_with(&pinned, paths_for(dir.path()), false).unwrap();
+        let settings = &resolved.settings;
+        assert!(settings.allow_http);
+        assert_eq!(settings.max_response_bytes, 8 * 1024 * 1024);
+        assert_eq!(settings.max_records, 5000);
+        assert_eq!(
+            settings.tls_fingerprint.map(|pin| pin.to_string()),
+            Some(
+                "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
+                    .to_string()
+            )
+        );
+        let flag = "FF".repeat(32);
+        let overridden = GlobalOptions {
+            tls_fingerprint: Some(flag.clone()),
+            ..pinned.clone()
+        };
+        let resolved = resolve_with(&overridden, paths_for(dir.path()), false).unwrap();
+        assert_eq!(
+            resolved.settings.tls_fingerprint,
+            Some(Fingerprint::parse(&flag).unwrap())
+        );
+        let bad = GlobalOptions {
+            tls_fingerprint: Some("nope".into()),
+            ..pinned
+        };
+        let error = resolve_with(&bad, paths_for(dir.path()), false).unwrap_err();
+        assert!(
+            matches!(&error, SetupError::Usage(message) if message.starts_with("--tls-fingerprint")),
+            "{error}"
+        );
+        let prod = resolve_with(&GlobalOptions::default(), paths_for(dir.path()), false).unwrap();
+        assert!(!prod.settings.allow_http && prod.settings.tls_fingerprint.is_none());
+        assert_eq!(
+            prod.settings.max_response_bytes,
+            crate::api::client::DEFAULT_MAX_RESPONSE_BYTES
+        );
+        let allow = GlobalOptions {
+            allow_http: true,
+            ..GlobalOptions::default()
+        };
+        let resolved = resolve_with(&allow, paths_for(dir.path()), false).unwrap();
+        assert!(resolved.settings.allow_http);
+    }
+
+    #[test]
     fn no_file_and_no_profile_is_fine() {
         let dir = tempfile::tempdir().unwrap();
         let resolved =
@@ -366,7 +444,7 @@ readonly = true
         let error = resolve_with(&global, paths_for(dir.path()), false).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("\"staging\""), "{message}");
-        assert!(message.contains("profiles: lab, prod"), "{message}");
+        assert!(message.contains("profiles: lab, pinned, prod"), "{message}");
     }
 
     #[test]

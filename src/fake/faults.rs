@@ -87,6 +87,11 @@ pub struct Faults {
     pub(crate) expire_after_requests: AtomicU64,
     ignore_offset: AtomicBool,
     empty_for_unknown_id: AtomicBool,
+    /// `Count` reported by machine lists instead of the true one.
+    claimed_count: Mutex<Option<u64>>,
+    endless_pages: AtomicBool,
+    /// Session ids, CSRF tokens and JWTs handed out, for tests that look for leaks.
+    issued_secrets: Mutex<Vec<String>>,
     without_switch_routes: AtomicBool,
     gone: AtomicBool,
     /// Cancelled when the appliance goes away: every connection of the epoch closes.
@@ -126,6 +131,9 @@ impl Faults {
             expire_after_requests: AtomicU64::new(0),
             ignore_offset: AtomicBool::new(false),
             empty_for_unknown_id: AtomicBool::new(false),
+            claimed_count: Mutex::new(None),
+            endless_pages: AtomicBool::new(false),
+            issued_secrets: Mutex::new(Vec::new()),
             without_switch_routes: AtomicBool::new(false),
             gone: AtomicBool::new(false),
             epoch: Mutex::new(shutdown.child_token()),
@@ -294,6 +302,35 @@ impl Faults {
         self.empty_for_unknown_id.load(Ordering::SeqCst)
     }
 
+    /// Makes machine lists report `Count: count` whatever they hold (`None`: the truth). A
+    /// broken or hostile appliance, for the client's page cap.
+    pub fn set_claimed_count(&self, count: Option<u64>) {
+        *lock(&self.claimed_count) = count;
+    }
+
+    pub(crate) fn claimed_count(&self) -> Option<u64> {
+        *lock(&self.claimed_count)
+    }
+
+    /// Makes every machine list page full, of made-up machines with ids `offset + 1 ..`, at
+    /// any offset: the list never ends. `Count` is the claimed one, else `u32::MAX`.
+    pub fn set_endless_pages(&self, endless: bool) {
+        self.endless_pages.store(endless, Ordering::SeqCst);
+    }
+
+    pub(crate) fn endless_pages(&self) -> bool {
+        self.endless_pages.load(Ordering::SeqCst)
+    }
+
+    /// Every session id (`kboxid`), CSRF token and `x-dell-auth-jwt` handed out so far.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        lock(&self.issued_secrets).clone()
+    }
+
+    pub(crate) fn record_issued_secret(&self, secret: &str) {
+        lock(&self.issued_secrets).push(secret.to_string());
+    }
+
     /// Behaves like an appliance without the organization-switch routes (reference §3 marks
     /// them as not present everywhere): both `.../organization/{id}/switchto` and
     /// `.../organization/switch` answer 404 with the envelope, exactly like any unknown route
@@ -332,6 +369,20 @@ impl Faults {
             tokio::pin!(changed);
             changed.as_mut().enable();
             if self.in_flight() >= count {
+                return;
+            }
+            changed.await;
+        }
+    }
+
+    /// Waits until no request is being answered (a cut connection's handler may finish a
+    /// moment after the client has seen the error).
+    pub async fn wait_until_idle(&self) {
+        loop {
+            let changed = self.in_flight_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.in_flight() == 0 {
                 return;
             }
             changed.await;

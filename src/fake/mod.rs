@@ -5,7 +5,7 @@
 //! ```no_run
 //! use kace_tui::fake::{self, FakeConfig};
 //! let server = fake::start(FakeConfig { machines: 200, ..FakeConfig::default() }).unwrap();
-//! let url = server.base_url(); // "http://127.0.0.1:PORT"
+//! let url = server.base_url(); // "http://127.0.0.1:PORT" ("https://..." with `tls: true`)
 //! // ... talk to it; runtime switches live in `server.faults()` ...
 //! drop(server); // stops the server and joins its thread
 //! ```
@@ -91,6 +91,11 @@
 //! | Time zone of dates (§7.3) | UTC |
 //! | Faults | a share of `/api` answers is 500/502/503 (`--error-rate`); latency applies to every route |
 //!
+//! # TLS
+//! With `tls: true` (`demo-server --tls`) the appliance speaks HTTPS only, with a self-signed
+//! certificate generated at start for `127.0.0.1` and `localhost` (like a fresh SMA). Its PEM
+//! and SHA-256 fingerprint are on the [`FakeHandle`], for `ca_cert` and `tls_fingerprint`.
+//!
 //! Answers with more than 500 rows are streamed with chunked transfer encoding, serialized a
 //! few hundred rows at a time; smaller ones carry a `Content-Length`.
 
@@ -111,6 +116,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::api::tls::Fingerprint;
 pub use server::{DEMO_ACCOUNTS, DemoAccount};
 
 use data::Appliance;
@@ -137,6 +143,8 @@ pub struct FakeConfig {
     pub legacy_csrf: bool,
     /// The code that `secure` must send to `verify_2factor`.
     pub two_factor_code: String,
+    /// Serve HTTPS with a freshly generated self-signed certificate.
+    pub tls: bool,
 }
 
 impl Default for FakeConfig {
@@ -150,13 +158,24 @@ impl Default for FakeConfig {
             session_ttl: Duration::from_secs(3_600),
             legacy_csrf: false,
             two_factor_code: "123456".to_string(),
+            tls: false,
         }
     }
+}
+
+/// The self-signed certificate of an HTTPS fake appliance.
+#[derive(Clone, Debug)]
+pub struct Certificate {
+    /// The certificate in PEM form (what `ca_cert` points at).
+    pub pem: String,
+    /// Its SHA-256 fingerprint, `AB:CD:...` (what `tls_fingerprint` pins).
+    pub fingerprint: Fingerprint,
 }
 
 /// A running fake appliance. Dropping it stops the server and joins its thread.
 pub struct FakeHandle {
     addr: SocketAddr,
+    certificate: Option<Certificate>,
     faults: Arc<Faults>,
     appliance: Arc<Appliance>,
     shutdown: CancellationToken,
@@ -172,9 +191,19 @@ impl std::fmt::Debug for FakeHandle {
 }
 
 impl FakeHandle {
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS), without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.certificate.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The self-signed certificate, when the appliance speaks HTTPS.
+    pub fn certificate(&self) -> Option<&Certificate> {
+        self.certificate.as_ref()
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -208,6 +237,12 @@ pub fn start(config: FakeConfig) -> io::Result<FakeHandle> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    let (certificate, tls) = if config.tls {
+        let (certificate, acceptor) = self_signed_tls()?;
+        (Some(certificate), Some(acceptor))
+    } else {
+        (None, None)
+    };
     let appliance = Arc::new(Appliance::generate(config.machines, config.seed));
     let shutdown = CancellationToken::new();
     let faults = Arc::new(Faults::new(
@@ -233,7 +268,7 @@ pub fn start(config: FakeConfig) -> io::Result<FakeHandle> {
         .name("kace-fake-server".to_string())
         .spawn(move || {
             runtime.block_on(async move {
-                let listener = FaultListener::new(listener, addr, server_faults);
+                let listener = FaultListener::new(listener, addr, server_faults, tls);
                 let app = server::router(state).into_make_service_with_connect_info::<Connection>();
                 let serve = axum::serve(listener, app).into_future();
                 tokio::select! {
@@ -246,11 +281,37 @@ pub fn start(config: FakeConfig) -> io::Result<FakeHandle> {
         })?;
     Ok(FakeHandle {
         addr,
+        certificate,
         faults,
         appliance,
         shutdown,
         thread: Some(thread),
     })
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost, and a TLS acceptor serving it
+/// (HTTP/1.1, ring provider).
+fn self_signed_tls() -> io::Result<(Certificate, tokio_rustls::TlsAcceptor)> {
+    let invalid = |error: &dyn std::fmt::Display| io::Error::other(format!("TLS setup: {error}"));
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .map_err(|error| invalid(&error))?;
+    let der = generated.cert.der().clone();
+    let certificate = Certificate {
+        pem: generated.cert.pem(),
+        fingerprint: Fingerprint::of(&der),
+    };
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(generated.signing_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut server_config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| invalid(&error))?
+        .with_no_client_auth()
+        .with_single_cert(vec![der], key)
+        .map_err(|error| invalid(&error))?;
+    server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
+    Ok((certificate, acceptor))
 }
 
 /// Starts the appliance, lets `announce` print what it needs, and serves until Ctrl-C.

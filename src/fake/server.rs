@@ -553,6 +553,13 @@ async fn login(state: &AppState, request: Request) -> Response {
         state.token(24),
         state.token(16)
     );
+    // The JWT's random parts too, so a test also catches a leak of one of them.
+    for secret in [session_id.as_str(), csrf.as_str(), jwt.as_str()]
+        .into_iter()
+        .chain(jwt.split('.').skip(1))
+    {
+        state.faults.record_issued_secret(secret);
+    }
     let dell_login = parts.headers.contains_key("x-dell-api-version");
     state.sessions().insert(
         session_id.clone(),
@@ -803,6 +810,9 @@ async fn machines(
             None => not_found(state, query, "Machines", format!("Machine {id} not found")),
         };
     }
+    if state.faults.endless_pages() {
+        return endless_page(&query, state.faults.claimed_count());
+    }
     let ignore_offset = state.faults.ignore_offset();
     let view = Arc::new(MachinesView { org });
     let worker_view = view.clone();
@@ -822,7 +832,33 @@ async fn machines(
         Ok(done) => done,
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "Query failed"),
     };
+    let selection = match state.faults.claimed_count() {
+        Some(claimed) => Selection {
+            total: claimed as usize,
+            ..selection
+        },
+        None => selection,
+    };
     respond_list(view, query, selection)
+}
+
+/// A full page of made-up machines at any offset, for [`Faults::set_endless_pages`]. A
+/// `limit ALL` gets a thousand.
+fn endless_page(query: &Query, claimed_count: Option<u64>) -> Response {
+    let limit = query.limit.unwrap_or(1_000);
+    let first = query.offset as u64 + 1;
+    let machines: Vec<serde_json::Value> = (first..first + limit as u64)
+        .map(|id| json!({"Id": id.to_string(), "Name": format!("ENDLESS-{id}")}))
+        .collect();
+    let mut body = serde_json::Map::new();
+    if query.count != super::query::CountMode::Omit {
+        body.insert(
+            "Count".to_string(),
+            json!(claimed_count.unwrap_or(u64::from(u32::MAX))),
+        );
+    }
+    body.insert("Machines".to_string(), serde_json::Value::Array(machines));
+    json_value(StatusCode::OK, serde_json::Value::Object(body))
 }
 
 async fn softwares(

@@ -120,9 +120,10 @@ impl From<ApiError> for Failure {
             ),
             ApiError::Tls { .. } => (exit::NETWORK, None),
             ApiError::Server { status, .. } if *status >= 500 => (exit::NETWORK, None),
-            ApiError::Server { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
-                (exit::UNEXPECTED, None)
-            }
+            ApiError::Server { .. }
+            | ApiError::Decode { .. }
+            | ApiError::TooLarge { .. }
+            | ApiError::TooManyRecords { .. } => (exit::UNEXPECTED, None),
         };
         let failure = Failure::new(code, message);
         match hint {

@@ -66,12 +66,21 @@ pub fn print(resolved: &Resolved, out: &mut impl Write) -> Result<(), Failure> {
         "asked for when needed".to_string()
     };
     lines.push(("password", password));
-    let tls = match (&resolved.settings.ca_cert, resolved.settings.insecure) {
-        (_, true) => "NOT VERIFIED (insecure)".to_string(),
-        (Some(ca), false) => format!("verified with system roots and {}", ca.display()),
-        (None, false) => "verified with system roots".to_string(),
+    let settings = &resolved.settings;
+    let tls = match (
+        &settings.ca_cert,
+        settings.tls_fingerprint,
+        settings.insecure,
+    ) {
+        (_, _, true) => "NOT VERIFIED (insecure)".to_string(),
+        (_, Some(pin), false) => format!("certificate pinned to SHA-256 {pin}"),
+        (Some(ca), None, false) => format!("verified with {} only", ca.display()),
+        (None, None, false) => "verified with system roots".to_string(),
     };
     lines.push(("tls", tls));
+    if settings.allow_http {
+        lines.push(("plain http", "allowed to any host (allow_http)".to_string()));
+    }
     lines.push((
         "readonly",
         if resolved.readonly { "yes" } else { "no" }.to_string(),

@@ -74,6 +74,7 @@ fn execute(global: &GlobalOptions, command: Command) -> Result<(), Failure> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    warn_if_insecure(&resolved);
     let result = runtime.block_on(async {
         let mut connection = Connection::open(&resolved).await?;
         match (command, list_plan) {
@@ -135,6 +136,17 @@ fn terminal_width() -> Option<usize> {
         .ok()
         .and_then(|columns| columns.trim().parse().ok())
         .filter(|&columns| columns > 0)
+}
+
+/// The stderr warning for `insecure`, printed before anything connects (headless and TUI).
+pub fn warn_if_insecure(resolved: &Resolved) {
+    if resolved.settings.insecure {
+        eprintln!(
+            "kace-tui: WARNING: TLS certificate verification is disabled (--insecure / insecure = true): \
+             anyone on the network path can read the password and the session. \
+             Prefer ca_cert or tls_fingerprint."
+        );
+    }
 }
 
 /// Resolves the configuration and starts the log file: what every command (and the TUI) does

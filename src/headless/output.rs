@@ -20,7 +20,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::api::model::same_key;
 use crate::api::{Machine, Software};
 use crate::cli::OutputFormat;
-use crate::sanitize::{display_width, fit, for_display, truncate_to_width};
+use crate::sanitize::{display_width, fit, for_display, is_hidden_format, truncate_to_width};
 
 /// One output field: key as the appliance spells it, and the value if there is one.
 pub type Field<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
@@ -164,8 +164,8 @@ impl Serialize for Record<'_, '_> {
 }
 
 /// serde_json's compact format, plus `\uXXXX` escapes for the characters that are valid JSON
-/// but act on a terminal or hide text (DEL, C1 controls, BiDi controls, zero-width characters,
-/// line and paragraph separators).
+/// but act on a terminal or hide text (DEL, C1 controls, line and paragraph separators, and
+/// every format character the sanitizer removes: BiDi controls, zero-width characters, ...).
 struct TerminalSafeJson;
 
 impl serde_json::ser::Formatter for TerminalSafeJson {
@@ -190,15 +190,7 @@ impl serde_json::ser::Formatter for TerminalSafeJson {
 }
 
 fn needs_json_escape(c: char) -> bool {
-    matches!(c,
-        '\u{7f}'..='\u{9f}'
-        | '\u{061c}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{2028}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206f}'
-        | '\u{feff}'
-    )
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}') || is_hidden_format(c)
 }
 
 /// Writes `fields` as one JSON object on one line (no newline).
@@ -573,6 +565,24 @@ mod tests {
         assert!(!text.contains('\u{202e}') && !text.contains('\u{200b}'));
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed[0]["Name"], hostile);
+    }
+
+    #[test]
+    fn a_megabyte_field_is_capped_in_the_table_and_whole_in_json() {
+        let huge = format!("{}\u{e0041}\u{e0042}", "X".repeat(1 << 20));
+        let table = render(OutputFormat::Table, &["id", "name"], &[machine(1, &huge)]);
+        let row = table.lines().nth(1).expect("a row");
+        assert!(
+            display_width(row) <= 2 + 2 + MAX_CELL_WIDTH,
+            "{} columns",
+            row.len()
+        );
+        assert!(row.ends_with('…'), "{row}");
+        let json = render(OutputFormat::Json, &["name"], &[machine(1, &huge)]);
+        // Tag characters (invisible ASCII) are escaped like the other format characters.
+        assert!(json.contains("\\udb40\\udc41"), "tag character not escaped");
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed[0]["Name"], huge.as_str());
     }
 
     #[test]

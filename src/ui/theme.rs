@@ -72,6 +72,16 @@ impl Theme {
         Style::new().add_modifier(Modifier::UNDERLINED)
     }
 
+    /// A warning that must not be missed (white on red; reverse video without colours).
+    pub fn danger_badge(self) -> Style {
+        let style = Style::new().add_modifier(Modifier::BOLD);
+        if self.color {
+            style.fg(Color::White).bg(Color::Red)
+        } else {
+            style.add_modifier(Modifier::REVERSED)
+        }
+    }
+
     pub fn badge(self) -> Style {
         self.fg(Color::Yellow)
             .add_modifier(Modifier::REVERSED | Modifier::BOLD)
