@@ -253,7 +253,9 @@ async fn event_loop(
             dirty = false;
         }
         let busy = app.is_busy();
-        let flash_wait = app.flash_deadline().map(|until| {
+        // Flash expiry and relative ages: wake only when the screen would change.
+        let clock_due = app.clock_deadline();
+        let clock_wait = clock_due.map(|until| {
             let seconds = until.0.saturating_sub(Timestamp::now().0).max(0);
             Duration::from_secs(seconds as u64)
         });
@@ -265,7 +267,7 @@ async fn event_loop(
             },
             Some(event) = events.recv() => pending.push(Msg::Api(event)),
             _ = spinner.tick(), if busy => pending.push(Msg::Tick { now: Timestamp::now() }),
-            _ = tokio::time::sleep(flash_wait.unwrap_or_default()), if flash_wait.is_some() => {
+            _ = tokio::time::sleep(clock_wait.unwrap_or_default()), if clock_wait.is_some() => {
                 pending.push(Msg::Clock { now: Timestamp::now() });
             }
             Some(ending) = stop_requests.recv() => return Ok(ending),
@@ -304,6 +306,7 @@ async fn event_loop(
             dirty |= !is_clock || had_flash != app.flash.is_some();
             quit |= execute(cmds, commands, terminal)?;
         }
+        dirty |= clock_due.is_some_and(|due| app.now >= due);
     }
     Ok(Ending::Quit)
 }

@@ -397,6 +397,92 @@ async fn software_catalog_route() {
     );
 }
 
+/// `shaping=...,machine ...` on the software catalog: the machines a title is installed on,
+/// the same join the machines route answers from the other side, scoped by role.
+#[tokio::test]
+async fn software_titles_carry_the_machines_they_are_installed_on() {
+    let server = appliance(|_| {});
+    let ids_of = |rows: &Value, key: &str| -> Vec<String> {
+        let mut ids: Vec<String> = rows
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|row| row[key].as_str().expect("string id").to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    for user in ["admin", "jdoe"] {
+        let client = logged_in(&server, user).await;
+        let title = get_json(
+            &client,
+            &server,
+            "/api/inventory/softwares/7000?shaping=software%20limited,machine%20limited",
+            StatusCode::OK,
+        )
+        .await;
+        let installed = &title["Software"][0]["Machine"];
+        let machines = get_json(
+            &client,
+            &server,
+            "/api/inventory/machines?filtering=software.id%20eq%207000&shaping=machine%20limited&paging=limit%20ALL",
+            StatusCode::OK,
+        )
+        .await;
+        let expected = ids_of(&machines["Machines"], "Id");
+        assert!(
+            !expected.is_empty(),
+            "{user}: Chrome is installed somewhere"
+        );
+        assert_eq!(ids_of(installed, "Id"), expected, "{user}");
+        assert_eq!(keys(&installed[0]), ["Id", "Name"], "limited");
+        if user == "jdoe" {
+            let own: Vec<String> = server.appliance().orgs[0]
+                .machines
+                .iter()
+                .filter(|machine| machine.has_user("jdoe"))
+                .map(|machine| machine.id.to_string())
+                .collect();
+            assert!(
+                expected.iter().all(|id| own.contains(id)),
+                "only jdoe's machines"
+            );
+        }
+    }
+
+    let client = logged_in(&server, "admin").await;
+    let standard = get_json(
+        &client,
+        &server,
+        "/api/inventory/softwares/7000?shaping=machine%20standard",
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        keys(&standard["Software"][0]["Machine"][0]),
+        ["Id", "Ip", "Last_sync", "Name", "Os_name", "User"]
+    );
+
+    // Filtering on the sub-entity: the titles on WS-FIN-0042 are the ones it lists itself.
+    let on_42 = get_json(
+        &client,
+        &server,
+        "/api/inventory/softwares?filtering=machine.name%20eq%20WS-FIN-0042&paging=limit%20ALL",
+        StatusCode::OK,
+    )
+    .await;
+    let machine_42 = get_json(
+        &client,
+        &server,
+        "/api/inventory/machines/42?shaping=machine%20limited,software%20limited",
+        StatusCode::OK,
+    )
+    .await;
+    let listed = ids_of(&machine_42["Machines"][0]["Software"], "ID");
+    assert!(listed.len() >= 5, "{listed:?}");
+    assert_eq!(ids_of(&on_42["Software"], "Id"), listed);
+}
+
 const ORGS: &str = "/ams/shared/api/organizations";
 
 async fn switch(

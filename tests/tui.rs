@@ -607,6 +607,118 @@ fn org_picker_filtered() {
     });
 }
 
+/// The footer offers `Esc` on the organization picker only when it does something: clear a
+/// typed filter, or go back to the list it was opened from; never on the first picker.
+#[test]
+fn org_picker_footer_offers_esc_only_when_it_does_something() {
+    let footer = |app: &App| screen(app).lines().last().unwrap_or_default().to_string();
+    let mut first = logged_in_app(SMALL, admin());
+    assert!(!footer(&first).contains("Esc"), "{}", footer(&first));
+    let screens = first.screens.len();
+    key(&mut first, KeyCode::Esc);
+    assert_eq!(
+        first.screens.len(),
+        screens,
+        "Esc indeed does nothing there"
+    );
+    typ(&mut first, "la");
+    assert!(footer(&first).contains("Esc clear"), "{}", footer(&first));
+    key(&mut first, KeyCode::Esc);
+    assert!(!footer(&first).contains("Esc"), "the filter is cleared");
+
+    let mut later = list_app(SMALL, admin(), estate());
+    key(&mut later, KeyCode::Char('o'));
+    assert!(matches!(later.screens.last(), Some(Screen::OrgPicker(_))));
+    assert!(footer(&later).contains("Esc back"), "{}", footer(&later));
+    key(&mut later, KeyCode::Esc);
+    assert!(matches!(later.screens.last(), Some(Screen::Machines(_))));
+}
+
+/// Relative ages refresh without a key press, and only when the screen changes: the loop
+/// sleeps until `clock_deadline`; before it the screen is identical, at it something differs.
+#[test]
+fn relative_ages_change_exactly_at_the_clock_deadline() {
+    let at_time = |app: &mut App, t: i64| {
+        update(app, Msg::Clock { now: Timestamp(t) });
+        screen(app)
+    };
+    let mut app = list_app(SMALL, admin(), estate());
+    let start = now().0;
+    let before = screen(&app);
+    let mut t = start;
+    for _ in 0..5 {
+        let due = app.clock_deadline().expect("ages on screen").0;
+        assert!(due > t, "the deadline is in the future");
+        let shown = at_time(&mut app, t);
+        assert_eq!(
+            at_time(&mut app, due - 1),
+            shown,
+            "nothing changes before {due}"
+        );
+        assert_ne!(at_time(&mut app, due), shown, "something changes at {due}");
+        t = due;
+    }
+    // Rows minutes old: the first change comes within a minute.
+    app = list_app(SMALL, admin(), estate());
+    let first = app.clock_deadline().unwrap().0;
+    assert!(first - start <= 60, "{}", first - start);
+    assert_eq!(at_time(&mut app, start), before);
+
+    // Only old rows on screen: nothing to redraw for hours.
+    let mut old = estate();
+    for machine in &mut old {
+        machine.last_sync = ago(200 * 86_400);
+    }
+    let idle = list_app(SMALL, admin(), old);
+    let due = idle.clock_deadline().unwrap().0;
+    assert!(due - start > 86_400, "{}", due - start);
+}
+
+/// `[ui] columns` chooses the list's columns and their order, at any width.
+#[test]
+fn configured_columns_are_shown_in_their_order() {
+    use kace_tui::app::table::Column;
+    let mut app = App::new(AppOptions {
+        columns: Some(vec![Column::LastSync, Column::Name, Column::Model]),
+        ..app_options(SMALL)
+    });
+    typ(&mut app, "secret");
+    let login = only(key(&mut app, KeyCode::Enter));
+    let list_orgs = only(api(
+        &mut app,
+        ApiEvent::Login {
+            id: id_of(&login),
+            outcome: LoginOutcome::LoggedIn(session(admin(), "Default")),
+        },
+    ));
+    api(
+        &mut app,
+        ApiEvent::Organizations {
+            id: id_of(&list_orgs),
+            orgs: orgs(),
+        },
+    );
+    let load = choose_org(&mut app, "Default");
+    deliver(&mut app, &load, estate());
+    update(
+        &mut app,
+        Msg::Clock {
+            now: Timestamp(now().0 + 60),
+        },
+    );
+    update(&mut app, Msg::Clock { now: now() });
+    let shown = screen(&app);
+    let header = shown.lines().nth(2).unwrap_or_default();
+    let (sync, name, model) = (
+        header.find("LAST SYNC").expect("LAST SYNC"),
+        header.find("NAME").expect("NAME"),
+        header.find("MODEL").expect("MODEL at 80 columns too"),
+    );
+    assert!(sync < name && name < model, "{header}");
+    assert!(!header.contains(" IP "), "{header}");
+    insta::assert_snapshot!("machines_configured_columns_80x24", shown);
+}
+
 #[test]
 fn machine_list() {
     both_sizes("machines", |size| list_app(size, admin(), estate()));
@@ -922,6 +1034,10 @@ fn command_line() {
     key(&mut app, KeyCode::Char(':'));
     typ(&mut app, "or");
     insta::assert_snapshot!("command_line_80x24", screen(&app));
+    let mut large = list_app(LARGE, admin(), estate());
+    key(&mut large, KeyCode::Char(':'));
+    typ(&mut large, "or");
+    insta::assert_snapshot!("command_line_120x40", screen(&large));
     typ(&mut app, "g lab a");
     let switch = only(key(&mut app, KeyCode::Enter));
     let worker::Cmd::SwitchOrganization { org, .. } = switch else {
@@ -932,6 +1048,34 @@ fn command_line() {
     typ(&mut app, "frobnicate");
     key(&mut app, KeyCode::Enter);
     assert!(screen(&app).contains("Unknown command \":frobnicate\""));
+}
+
+/// The `:` commands the issue names, and `Ctrl-z`, from the machine list.
+#[test]
+fn colon_commands_and_ctrl_z() {
+    let mut app = list_app(SMALL, admin(), estate());
+    assert!(matches!(ctrl(&mut app, 'z').as_slice(), [Cmd::Suspend]));
+
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "org");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.screens.last(), Some(Screen::OrgPicker(_))));
+    assert!(screen(&app).contains("Lab Annex"));
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screens.last(), Some(Screen::Machines(_))));
+
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "logout");
+    let logout = only(key(&mut app, KeyCode::Enter));
+    assert!(matches!(logout, worker::Cmd::Logout { .. }), "{logout:?}");
+
+    let mut app = list_app(SMALL, admin(), estate());
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "q");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Cmd::Quit]
+    ));
 }
 
 #[test]

@@ -94,6 +94,24 @@ impl Timestamp {
             _ => format!("{}y ago", secs / 31_536_000),
         }
     }
+
+    /// The first moment after `now` at which [`Timestamp::age`] reads differently, so a
+    /// screen showing it can sleep until then instead of redrawing on a timer.
+    pub fn age_changes_at(self, now: Timestamp) -> Timestamp {
+        let secs = now.0 - self.0;
+        // (unit of the number shown, where this wording ends)
+        let (unit, bucket_end) = match secs {
+            ..0 => return self,
+            0..60 => (60, 60),
+            60..3_600 => (60, 3_600),
+            3_600..86_400 => (3_600, 86_400),
+            86_400..5_184_000 => (86_400, 5_184_000),
+            5_184_000..63_072_000 => (2_592_000, 63_072_000),
+            _ => (31_536_000, i64::MAX),
+        };
+        let next_unit = (secs / unit + 1).saturating_mul(unit);
+        Timestamp(self.0.saturating_add(next_unit.min(bucket_end)))
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -293,5 +311,32 @@ mod tests {
         assert_eq!(Timestamp(now.0 - 3 * 3_600).age(now), "3h ago");
         assert_eq!(Timestamp(now.0 - 12 * 86_400).age(now), "12d ago");
         assert_eq!(Timestamp(now.0 - 400 * 86_400).age(now), "13mo ago");
+    }
+
+    #[test]
+    fn an_age_reads_the_same_until_it_changes_and_differently_at_that_moment() {
+        let stamp = Timestamp(1_000_000_000);
+        let mut ages = vec![-5, 0, 59, 60, 61, 3_599, 3_600, 86_399, 86_400, 5_183_999];
+        ages.extend((0..2_000).map(|i| i * 37_003 + i % 7));
+        ages.extend([63_071_999, 63_072_000, 100_000_000]);
+        for age in ages {
+            let now = Timestamp(stamp.0 + age);
+            let at = stamp.age_changes_at(now);
+            assert!(at.0 > now.0, "{age}: {at:?}");
+            let shown = stamp.age(now);
+            assert_ne!(stamp.age(at), shown, "{age}: changes at {}", at.0 - stamp.0);
+            let last_same = Timestamp(at.0 - 1);
+            assert_eq!(
+                stamp.age(last_same),
+                shown,
+                "{age}: not before {}",
+                at.0 - stamp.0
+            );
+            // Sampled: nothing changes in between either.
+            let step = ((at.0 - now.0) / 16).max(1);
+            for t in (now.0..at.0).step_by(step as usize) {
+                assert_eq!(stamp.age(Timestamp(t)), shown, "{age} at {t}");
+            }
+        }
     }
 }

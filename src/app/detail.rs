@@ -133,6 +133,19 @@ impl DetailView {
         }
     }
 
+    /// The timestamps the current tab shows as a relative age ("3h ago").
+    pub fn ages_shown(&self) -> Vec<Timestamp> {
+        let machine = self.machine();
+        let shown = match self.tab {
+            DetailTab::Summary | DetailTab::AllFields => {
+                vec![machine.last_sync, machine.last_inventory]
+            }
+            DetailTab::Os => vec![machine.last_inventory],
+            DetailTab::Hardware | DetailTab::Network | DetailTab::Software => Vec::new(),
+        };
+        shown.into_iter().flatten().collect()
+    }
+
     /// Whether the tab needs the full record, which has not arrived yet.
     pub fn waiting_for_detail(&self) -> bool {
         self.detail.is_none() && self.tab != DetailTab::Summary

@@ -367,6 +367,18 @@ impl FromStr for KeyChord {
     }
 }
 
+/// What an action would do if its key were pressed now (screens differ in state: the first
+/// organization picker has nothing to go back to, a typed filter is cleared before leaving).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// What its label says.
+    Usual,
+    /// Something else, in these words (the footer shows them instead of the label).
+    Instead(&'static str),
+    /// Nothing: the footer does not offer it.
+    Nothing,
+}
+
 /// Keys bound to one action in one context.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Binding {
@@ -594,13 +606,26 @@ impl Keymap {
     }
 
     /// Footer hints of a context, most important first: `(first key, label)`. Global hints
-    /// follow unless the context types text (where `?` and `:` would be typed).
-    pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
+    /// follow unless the context types text (where `?` and `:` would be typed). `effect`
+    /// says what each of the context's actions does right now, so a key that would do
+    /// nothing is not offered and one that does something else is labelled for it.
+    pub fn hints(
+        &self,
+        context: Context,
+        effect: impl Fn(Action) -> Effect,
+    ) -> Vec<(String, &'static str)> {
         let mut hints: Vec<(String, &'static str)> = self
             .bindings
             .iter()
             .filter(|b| b.context == context && b.hint)
-            .filter_map(|b| b.keys.first().map(|k| (k.to_string(), b.action.label())))
+            .filter_map(|b| {
+                let label = match effect(b.action) {
+                    Effect::Usual => b.action.label(),
+                    Effect::Instead(label) => label,
+                    Effect::Nothing => return None,
+                };
+                b.keys.first().map(|k| (k.to_string(), label))
+            })
             .collect();
         let overlay = matches!(context, Context::Help | Context::CommandLine);
         for binding in self
@@ -741,7 +766,7 @@ mod tests {
         // The footer follows the override.
         assert!(
             keymap
-                .hints(Context::Machines)
+                .hints(Context::Machines, |_| Effect::Usual)
                 .contains(&("F5".to_string(), "refresh"))
         );
     }

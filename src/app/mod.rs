@@ -26,7 +26,7 @@ use crate::api::query::Level;
 use crate::api::{ApiError, ConnectionSettings, Credentials, Organization, Query, Timestamp};
 use crate::worker::{self, ApiEvent, LoginOutcome, RequestId, Session};
 use detail::{DetailTab, DetailView};
-use keymap::{Action, Context, HelpEntry, Keymap};
+use keymap::{Action, Context, Effect, HelpEntry, Keymap};
 use screens::{LoginField, LoginForm, MachineList, OrgPicker, TwoFactorForm};
 use table::{Column, Sort};
 
@@ -116,6 +116,8 @@ pub struct AppOptions {
     pub no_color: bool,
     /// The profile says `readonly`: the header shows the read-only badge whatever the role.
     pub readonly: bool,
+    /// The machine list's columns in order (`[ui] columns`); `None` fits them to the width.
+    pub columns: Option<Vec<Column>>,
     pub now: Option<Timestamp>,
     pub size: (u16, u16),
 }
@@ -145,6 +147,8 @@ pub struct App {
     pub no_color: bool,
     /// The profile marks this appliance read-only (see [`App::is_read_only`]).
     pub readonly: bool,
+    /// The machine list's columns chosen in the configuration.
+    pub columns: Option<Vec<Column>>,
     pub stale_after: Duration,
     pub now: Timestamp,
     /// Spinner frame counter.
@@ -203,6 +207,7 @@ impl App {
             keymap: options.keymap,
             no_color: options.no_color,
             readonly: options.readonly,
+            columns: options.columns,
             stale_after: options.stale_after.unwrap_or(DEFAULT_STALE_AFTER),
             now: options.now.unwrap_or(Timestamp(0)),
             spinner: 0,
@@ -276,6 +281,35 @@ impl App {
         self.flash.as_ref().map(|f| f.until)
     }
 
+    /// The next moment at which the passing of time alone changes what is on screen: a flash
+    /// expires, a relative age on screen ("5m ago") reads differently, or a row turns stale.
+    /// The event loop sleeps until then and draws only if it is reached, so an idle screen
+    /// gets no frames while nothing it shows changes (rows a few minutes old: one a minute).
+    pub fn clock_deadline(&self) -> Option<Timestamp> {
+        let now = self.now;
+        let stale_secs = i64::try_from(self.stale_after.as_secs()).unwrap_or(i64::MAX);
+        let age_changes = |stamp: Timestamp| stamp.age_changes_at(now);
+        let visible = match self.screens.last() {
+            Some(Screen::Machines(list)) => list
+                .table
+                .window(list.table.offset(), self.list_rows())
+                .filter_map(|machine| machine.last_sync)
+                .flat_map(|sync| {
+                    let turns_stale =
+                        Timestamp(sync.0.saturating_add(stale_secs).saturating_add(1));
+                    [
+                        Some(age_changes(sync)),
+                        (turns_stale > now).then_some(turns_stale),
+                    ]
+                })
+                .flatten()
+                .min(),
+            Some(Screen::Detail(view)) => view.ages_shown().into_iter().map(age_changes).min(),
+            _ => None,
+        };
+        [self.flash_deadline(), visible].into_iter().flatten().min()
+    }
+
     pub fn screen(&self) -> Option<&Screen> {
         self.screens.last()
     }
@@ -299,6 +333,23 @@ impl App {
             Some(Screen::Machines(_)) => Context::Machines,
             Some(Screen::Detail(view)) if view.editing => Context::DetailFilter,
             Some(Screen::Detail(_)) => Context::Detail,
+        }
+    }
+
+    /// What `action` would do in `context` right now, for the footer hints. Mirrors the
+    /// state checks of the screen's key handling.
+    pub fn effect(&self, context: Context, action: Action) -> Effect {
+        match (context, action, self.screens.last()) {
+            (Context::OrgPicker, Action::Back, Some(Screen::OrgPicker(picker))) => {
+                if !picker.filter.value().is_empty() {
+                    Effect::Instead("clear")
+                } else if self.screens.len() > 1 && self.pending.switch.is_none() {
+                    Effect::Usual
+                } else {
+                    Effect::Nothing
+                }
+            }
+            _ => Effect::Usual,
         }
     }
 

@@ -86,6 +86,7 @@ impl Resolved {
                 .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
             no_color: self.no_color,
             readonly: self.readonly,
+            columns: self.ui.columns.clone(),
             ..AppOptions::default()
         })
     }
@@ -325,7 +326,7 @@ max_records = 5000
         let dir = with_file(
             "default_profile = \"a\"\n[profiles.a]\nserver = \"https://a\"\n\
              password_command = \"echo pw-from-command\"\ntheme = \"mono\"\nreadonly = true\n\
-             [ui]\nstale_after_days = 3\n[ui.keys]\nquit = \"ctrl-q\"\n",
+             [ui]\nstale_after_days = 3\ncolumns = [\"name\", \"model\"]\n[ui.keys]\nquit = \"ctrl-q\"\n",
         );
         let resolved =
             resolve_with(&GlobalOptions::default(), paths_for(dir.path()), false).unwrap();
@@ -340,6 +341,13 @@ max_records = 5000
         assert_eq!(options.stale_after, Some(Duration::from_secs(3 * 86_400)));
         assert!(options.no_color);
         assert!(options.readonly);
+        assert_eq!(
+            options.columns,
+            Some(vec![
+                crate::app::table::Column::Name,
+                crate::app::table::Column::Model
+            ])
+        );
         assert_eq!(options.settings.server, "https://a");
         let quit: Vec<String> = options
             .keymap

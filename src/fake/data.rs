@@ -18,7 +18,7 @@
 //! The fixed machines exist when the organization has at least that many machines.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use compact_str::{CompactString, format_compact};
 
@@ -277,10 +277,32 @@ pub static SOFTWARE_ENTITY: EntityDef = EntityDef {
     aliases: &[("name", "Display_name"), ("version", "Display_version")],
 };
 
+/// The machine sub-entity of a software title (`shaping=software limited,machine limited`,
+/// reference §7.1 PS-SW): the machines of the caller's organization it is installed on, that
+/// the caller may see, in id order. The reference does not confirm the casing: the key is
+/// `Machine` and the fields have the base-entity casing of `/api/inventory/machines`.
+pub static SOFTWARE_MACHINE_ENTITY: EntityDef = EntityDef {
+    name: "machine",
+    nested_key: "Machine",
+    fields: &[
+        FieldDef::new("Id", Level::Limited, ValueKind::Integer),
+        FieldDef::new("Name", Level::Limited, TEXT),
+        FieldDef::new("Ip", STD, TEXT),
+        FieldDef::new("User", STD, TEXT),
+        FieldDef::new("Os_name", STD, TEXT),
+        FieldDef::new("Last_sync", STD, TEXT),
+    ],
+    aliases: &[],
+};
+
+/// The machine fields behind [`SOFTWARE_MACHINE_ENTITY`]'s fields, in the same order.
+const SOFTWARE_MACHINE_FIELDS: [MachineField; 6] =
+    [F::Id, F::Name, F::Ip, F::User, F::OsName, F::LastSync];
+
 pub static SOFTWARE_SCHEMA: Schema = Schema {
     base: &SOFTWARE_ENTITY,
     list_key: "Software",
-    subs: &[],
+    subs: &[&SOFTWARE_MACHINE_ENTITY],
 };
 
 /// Per-machine replacements of derived values (the hostile machines).
@@ -340,9 +362,25 @@ pub struct Org {
     domain: &'static str,
     netbios: &'static str,
     now: i64,
+    /// Per software title (catalog row): the rows of the machines it is installed on. Built
+    /// on first use (the `machine` sub-entity of `/api/inventory/softwares`).
+    installed_on: OnceLock<Vec<Vec<u32>>>,
 }
 
 impl Org {
+    /// The rows of the machines each software title (by catalog row) is installed on.
+    fn installed_on(&self) -> &[Vec<u32>] {
+        self.installed_on.get_or_init(|| {
+            let mut index = vec![Vec::new(); catalog().software.len()];
+            for (row, machine) in self.machines.iter().enumerate() {
+                for &title in self.software_of(machine) {
+                    index[usize::from(title)].push(row as u32);
+                }
+            }
+            index
+        })
+    }
+
     /// The row index of a machine id.
     pub fn row_of(&self, id: u32) -> Option<u32> {
         self.machines
@@ -433,6 +471,7 @@ fn generate_org(id: u64, name: &'static str, count: usize, seed: u64, now: i64, 
         domain,
         netbios,
         now,
+        installed_on: OnceLock::new(),
     };
     let mut names = NameCounters {
         counters: Default::default(),
@@ -1172,10 +1211,34 @@ fn software_extra(software: &super::catalog::SoftwareVersion, which: usize) -> C
     }
 }
 
-/// The software catalog as `/api/inventory/softwares` serves it.
-pub struct SoftwareView;
+/// The software catalog as `/api/inventory/softwares` serves it, seen from one organization
+/// (for the `machine` sub-entity).
+pub struct SoftwareView {
+    machines: MachinesView,
+    /// For a caller who sees only some machines: the visible part of the org's index.
+    scoped: Option<Vec<Vec<u32>>>,
+}
 
 impl SoftwareView {
+    /// The catalog for a caller in `org` who sees the machines `visible` accepts (`None`: all).
+    pub fn new(org: Arc<Org>, visible: Option<&dyn Fn(&MachineRecord) -> bool>) -> SoftwareView {
+        let scoped = visible.map(|visible| {
+            org.installed_on()
+                .iter()
+                .map(|rows| {
+                    rows.iter()
+                        .copied()
+                        .filter(|&row| visible(&org.machines[row as usize]))
+                        .collect()
+                })
+                .collect()
+        });
+        SoftwareView {
+            machines: MachinesView { org },
+            scoped,
+        }
+    }
+
     /// The row of a software id.
     pub fn row_of(id: u32) -> Option<u32> {
         let row = id.checked_sub(super::catalog::FIRST_SOFTWARE_ID)?;
@@ -1184,6 +1247,13 @@ impl SoftwareView {
 
     pub fn rows() -> std::ops::Range<u32> {
         0..catalog().software.len() as u32
+    }
+
+    fn installed_on(&self, row: u32) -> &[u32] {
+        match &self.scoped {
+            Some(scoped) => &scoped[row as usize],
+            None => &self.machines.org.installed_on()[row as usize],
+        }
     }
 }
 
@@ -1203,12 +1273,13 @@ impl Dataset for SoftwareView {
         }
     }
 
-    fn sub_len(&self, _sub: usize, _row: u32) -> usize {
-        0
+    fn sub_len(&self, _sub: usize, row: u32) -> usize {
+        self.installed_on(row).len()
     }
 
-    fn sub_value(&self, _sub: usize, _row: u32, _item: usize, _field: usize) -> Cow<'_, str> {
-        Cow::Borrowed("")
+    fn sub_value(&self, _sub: usize, row: u32, item: usize, field: usize) -> Cow<'_, str> {
+        let machine = &self.machines.org.machines[self.installed_on(row)[item] as usize];
+        self.machines.field(machine, SOFTWARE_MACHINE_FIELDS[field])
     }
 }
 

@@ -79,7 +79,7 @@
 //! | EXTENDED shaping (§7.4) | ALL minus id-like columns (`Kuid`, `Os_id`) |
 //! | Sub-entities (§7.1) | `software` (key `Software`, UPPER_CASE keys) and `location` (key `Location`, `ID`/`NAME`); any other → 400 "Unknown entity" |
 //! | Software sub-entity fields | LIMITED `ID`,`DISPLAY_NAME`; STANDARD + `DISPLAY_VERSION`,`PUBLISHER`,`INSTALL_DATE`; EXTENDED + `CATEGORY`,`IS_PATCH`; ALL + `UNINSTALL_STRING`; `software.name`/`software.version` are aliases |
-//! | Sub-entities of `/api/inventory/softwares` | none: `shaping=machine ...` there is 400 "Unknown entity 'machine'" (not implemented) |
+//! | Sub-entities of `/api/inventory/softwares` (§7.1 PS-SW) | `machine` (key `Machine`, base-entity casing): the machines of the caller's organization the title is installed on, that the caller may see; LIMITED `Id`,`Name`; STANDARD + `Ip`,`User`,`Os_name`,`Last_sync` |
 //! | `/api/inventory/softwares` fields | base-entity casing: LIMITED `Id`,`Display_name`; STANDARD + `Display_version`,`Publisher`; EXTENDED + `Category`,`Is_patch`; ALL + `Uninstall_string`; ids from 7000 |
 //! | `ex`/`nex` syntax (§5.2) | `software ex`, `software.name ex`, `software.name ex Chrome` (a row with that value), `name ex` (not empty, `"empty"` or the zero date) |
 //! | Sub-entity clauses | a base row matches if any of its sub-rows matches (SQL join), negated operators included; `nex` means no sub-row has it |

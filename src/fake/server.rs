@@ -733,8 +733,8 @@ async fn api(state: &AppState, request: Request) -> Response {
     match segments.as_slice() {
         ["inventory", "machines"] => machines(state, &caller, query, None).await,
         ["inventory", "machines", id] => machines(state, &caller, query, Some(id)).await,
-        ["inventory", "softwares"] => softwares(state, query, None).await,
-        ["inventory", "softwares", id] => softwares(state, query, Some(id)).await,
+        ["inventory", "softwares"] => softwares(state, &caller, query, None).await,
+        ["inventory", "softwares", id] => softwares(state, &caller, query, Some(id)).await,
         ["users", "me"] => current_user(&caller),
         _ => error(StatusCode::NOT_FOUND, format!("No such route: {path}")),
     }
@@ -861,11 +861,32 @@ fn endless_page(query: &Query, claimed_count: Option<u64>) -> Response {
     json_value(StatusCode::OK, serde_json::Value::Object(body))
 }
 
-async fn softwares(state: &AppState, raw: Option<String>, id: Option<&str>) -> Response {
+async fn softwares(
+    state: &AppState,
+    caller: &Caller,
+    raw: Option<String>,
+    id: Option<&str>,
+) -> Response {
     let query = match Query::from_query_string(&SOFTWARE_SCHEMA, raw.as_deref()) {
         Ok(query) => query,
         Err(problem) => return error(StatusCode::BAD_REQUEST, problem.0),
     };
+    let Some(org) = state.appliance.org_by_id(caller.org).cloned() else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "Organization vanished");
+    };
+    let own_user = caller
+        .account
+        .own_machines_only
+        .then_some(caller.account.user);
+    let own = move |machine: &super::data::MachineRecord| {
+        own_user.is_none_or(|user| machine.has_user(user))
+    };
+    let view = Arc::new(SoftwareView::new(
+        org,
+        own_user
+            .is_some()
+            .then_some(&own as &dyn Fn(&super::data::MachineRecord) -> bool),
+    ));
     if let Some(id) = id {
         let Some(id) = parse_id(id) else {
             return error(
@@ -876,7 +897,7 @@ async fn softwares(state: &AppState, raw: Option<String>, id: Option<&str>) -> R
         let query = query.for_single_record();
         return match SoftwareView::row_of(id) {
             Some(row) => respond_list(
-                Arc::new(SoftwareView),
+                view,
                 query,
                 Selection {
                     total: 1,
@@ -887,12 +908,12 @@ async fn softwares(state: &AppState, raw: Option<String>, id: Option<&str>) -> R
         };
     }
     let selection = select(
-        &SoftwareView,
+        view.as_ref(),
         &query,
         SoftwareView::rows(),
         state.faults.ignore_offset(),
     );
-    respond_list(Arc::new(SoftwareView), query, selection)
+    respond_list(view, query, selection)
 }
 
 fn not_found(state: &AppState, query: Query, list_key: &str, description: String) -> Response {

@@ -124,9 +124,11 @@ fn execute(global: &GlobalOptions, command: Command) -> Result<(), Failure> {
 }
 
 /// The width tables are fitted into: the terminal's, else `COLUMNS`, else none (no cutting).
+/// A terminal that reports 0 columns (a pseudo-terminal nobody sized) does not count.
 fn terminal_width() -> Option<usize> {
     if std::io::stdout().is_terminal()
         && let Ok((columns, _)) = crossterm::terminal::size()
+        && columns > 0
     {
         return Some(usize::from(columns));
     }

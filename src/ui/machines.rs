@@ -14,25 +14,42 @@ use crate::app::screens::MachineList;
 use crate::app::table::{Column, MachineTable};
 use crate::app::text::thousands;
 
-/// The columns shown at a given inner width: compact at 80 columns, more when wide.
-fn columns(width: u16) -> Vec<(Column, Constraint)> {
-    let mut columns = vec![
-        (Column::Name, Constraint::Fill(3)),
-        (Column::Ip, Constraint::Length(15)),
-        (Column::Os, Constraint::Fill(3)),
-        (
-            Column::User,
-            Constraint::Length(if width >= 110 { 12 } else { 9 }),
-        ),
-        (Column::LastSync, Constraint::Length(11)),
-    ];
-    if width >= 100 {
-        columns.push((Column::Model, Constraint::Fill(3)));
-    }
-    if width < 60 {
-        columns.retain(|(c, _)| matches!(c, Column::Name | Column::Ip | Column::LastSync));
-    }
-    columns
+/// The columns shown at a given inner width: the configured ones (`[ui] columns`) in their
+/// order, else compact at 80 columns and more when wide. Below 60 columns at most three fit.
+fn columns(width: u16, chosen: Option<&[Column]>) -> Vec<(Column, Constraint)> {
+    let constraint = |column: Column| match column {
+        Column::Name | Column::Os | Column::Model => Constraint::Fill(3),
+        Column::Ip => Constraint::Length(15),
+        Column::User => Constraint::Length(if width >= 110 { 12 } else { 9 }),
+        Column::LastSync => Constraint::Length(11),
+    };
+    let mut shown: Vec<Column> = match chosen {
+        Some(chosen) if !chosen.is_empty() => {
+            let mut chosen = chosen.to_vec();
+            if width < 60 {
+                chosen.truncate(3);
+            }
+            chosen
+        }
+        _ => {
+            let mut default = vec![
+                Column::Name,
+                Column::Ip,
+                Column::Os,
+                Column::User,
+                Column::LastSync,
+            ];
+            if width >= 100 {
+                default.push(Column::Model);
+            }
+            if width < 60 {
+                default.retain(|c| matches!(c, Column::Name | Column::Ip | Column::LastSync));
+            }
+            default
+        }
+    };
+    shown.dedup();
+    shown.into_iter().map(|c| (c, constraint(c))).collect()
 }
 
 pub(super) fn render(app: &App, list: &MachineList, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -69,7 +86,7 @@ pub(super) fn render(app: &App, list: &MachineList, frame: &mut Frame, area: Rec
     if inner.height < 2 || inner.width < 10 {
         return;
     }
-    let columns = columns(inner.width);
+    let columns = columns(inner.width, app.columns.as_deref());
     let constraints: Vec<Constraint> = columns.iter().map(|(_, c)| *c).collect();
     let widths: Vec<u16> = Layout::horizontal(constraints)
         .spacing(1)

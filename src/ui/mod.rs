@@ -381,7 +381,10 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let width = usize::from(area.width);
     let mut spans: Vec<Span> = Vec::new();
     let mut used = 0;
-    for (key, label) in app.keymap.hints(context) {
+    for (key, label) in app
+        .keymap
+        .hints(context, |action| app.effect(context, action))
+    {
         let item_width = display_width(&key) + 1 + label.len() + 2;
         if used + item_width > width {
             break;
