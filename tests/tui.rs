@@ -564,11 +564,13 @@ fn login_errors_are_in_words() {
 
 #[test]
 fn login_while_logging_in_shows_a_spinner() {
-    let mut app = new_app(SMALL);
-    typ(&mut app, "pw");
-    key(&mut app, KeyCode::Enter);
-    assert!(app.is_busy());
-    insta::assert_snapshot!("login_busy_80x24", screen(&app));
+    for size in [SMALL, LARGE] {
+        let mut app = new_app(size);
+        typ(&mut app, "pw");
+        key(&mut app, KeyCode::Enter);
+        assert!(app.is_busy());
+        insta::assert_snapshot!(format!("login_busy_{}x{}", size.0, size.1), screen(&app));
+    }
 }
 
 #[test]
@@ -813,10 +815,15 @@ fn a_readonly_profile_shows_the_badge_for_an_administrator() {
 
 #[test]
 fn machine_list_filter_prompt_is_live() {
-    let mut app = list_app(SMALL, admin(), estate());
-    key(&mut app, KeyCode::Char('/'));
-    typ(&mut app, "!ws-");
-    insta::assert_snapshot!("machines_filter_typing_80x24", screen(&app));
+    for size in [SMALL, LARGE] {
+        let mut app = list_app(size, admin(), estate());
+        key(&mut app, KeyCode::Char('/'));
+        typ(&mut app, "!ws-");
+        insta::assert_snapshot!(
+            format!("machines_filter_typing_{}x{}", size.0, size.1),
+            screen(&app)
+        );
+    }
 }
 
 #[test]
@@ -855,44 +862,54 @@ fn detail_on_each_tab() {
 
 #[test]
 fn detail_software_filter() {
-    let mut app = list_app(LARGE, admin(), estate());
-    let load = only(key(&mut app, KeyCode::Enter));
-    let machine = estate().remove(0);
-    api(
-        &mut app,
-        ApiEvent::Machine {
-            id: id_of(&load),
-            detail: Box::new(detail_of(machine)),
-        },
-    );
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Tab);
+    for size in [SMALL, LARGE] {
+        let mut app = list_app(size, admin(), estate());
+        let load = only(key(&mut app, KeyCode::Enter));
+        let machine = estate().remove(0);
+        api(
+            &mut app,
+            ApiEvent::Machine {
+                id: id_of(&load),
+                detail: Box::new(detail_of(machine)),
+            },
+        );
+        for _ in 0..4 {
+            key(&mut app, KeyCode::Tab);
+        }
+        key(&mut app, KeyCode::Char('/'));
+        typ(&mut app, "zip");
+        insta::assert_snapshot!(
+            format!("detail_software_filtered_{}x{}", size.0, size.1),
+            screen(&app)
+        );
     }
-    key(&mut app, KeyCode::Char('/'));
-    typ(&mut app, "zip");
-    insta::assert_snapshot!("detail_software_filtered_120x40", screen(&app));
 }
 
 #[test]
 fn detail_of_a_hostile_machine() {
-    let mut app = list_app(LARGE, admin(), hostile());
-    key(&mut app, KeyCode::Char('/'));
-    typ(&mut app, "evil");
-    key(&mut app, KeyCode::Enter);
-    let load = only(key(&mut app, KeyCode::Enter));
-    let worker::Cmd::LoadMachine { machine_id, .. } = load else {
-        panic!("expected a detail load");
-    };
-    let machine = hostile().into_iter().find(|m| m.id == machine_id).unwrap();
-    api(
-        &mut app,
-        ApiEvent::Machine {
-            id: id_of(&load),
-            detail: Box::new(detail_of(machine)),
-        },
-    );
-    key(&mut app, KeyCode::BackTab);
-    insta::assert_snapshot!("detail_hostile_all_fields_120x40", screen(&app));
+    for size in [SMALL, LARGE] {
+        let mut app = list_app(size, admin(), hostile());
+        key(&mut app, KeyCode::Char('/'));
+        typ(&mut app, "evil");
+        key(&mut app, KeyCode::Enter);
+        let load = only(key(&mut app, KeyCode::Enter));
+        let worker::Cmd::LoadMachine { machine_id, .. } = load else {
+            panic!("expected a detail load");
+        };
+        let machine = hostile().into_iter().find(|m| m.id == machine_id).unwrap();
+        api(
+            &mut app,
+            ApiEvent::Machine {
+                id: id_of(&load),
+                detail: Box::new(detail_of(machine)),
+            },
+        );
+        key(&mut app, KeyCode::BackTab);
+        insta::assert_snapshot!(
+            format!("detail_hostile_all_fields_{}x{}", size.0, size.1),
+            screen(&app)
+        );
+    }
 }
 
 /// Every place server text reaches the screen: user name and role in the header, organization
