@@ -598,3 +598,20 @@ async fn without_switch_routes_switching_falls_back_to_a_login_into_the_organiza
     assert_eq!(loaded(&reload.progress), lab_ids);
     assert_eq!(server.faults().stats().logins, 3);
 }
+
+#[tokio::test]
+async fn the_client_echoes_x_kace_authorization_where_the_appliance_insists() {
+    let server = start_fake(FakeConfig::default());
+    server.faults().set_require_authorization(true);
+    let client = Client::new(settings(&server)).unwrap();
+    client.login(credentials("admin", None)).await.unwrap();
+    // Every call after login carries the token, or the fake would answer 401 "Invalid token".
+    assert_eq!(
+        client.current_user().await.unwrap().role,
+        Role::Administrator
+    );
+    assert_eq!(
+        client.machine(42).await.unwrap().machine.name,
+        "WS-FIN-0042"
+    );
+}

@@ -208,6 +208,37 @@ async fn echoing_x_kace_authorization_is_optional_but_must_be_right() {
 }
 
 #[tokio::test]
+async fn an_appliance_that_requires_the_authorization_echo_rejects_calls_without_it() {
+    let server = appliance(|_| {});
+    server.faults().set_require_authorization(true);
+    let client = client();
+    let response = login_as(&client, &server, "admin", "admin", None).await;
+    let token = response.headers()["x-kace-authorization"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let url = format!("{}{MACHINES}", server.base_url());
+    let bare = client
+        .get(&url)
+        .header("x-kace-api-version", "8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_envelope(bare, StatusCode::UNAUTHORIZED).await,
+        "Invalid token"
+    );
+    let echoed = client
+        .get(&url)
+        .header("x-kace-api-version", "8")
+        .header("x-kace-authorization", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn unknown_session_cookie_is_401() {
     let server = appliance(|_| {});
     let client = client();

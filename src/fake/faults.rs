@@ -93,6 +93,7 @@ pub struct Faults {
     /// Session ids, CSRF tokens and JWTs handed out, for tests that look for leaks.
     issued_secrets: Mutex<Vec<String>>,
     without_switch_routes: AtomicBool,
+    require_authorization: AtomicBool,
     gone: AtomicBool,
     /// Cancelled when the appliance goes away: every connection of the epoch closes.
     epoch: Mutex<CancellationToken>,
@@ -135,6 +136,7 @@ impl Faults {
             endless_pages: AtomicBool::new(false),
             issued_secrets: Mutex::new(Vec::new()),
             without_switch_routes: AtomicBool::new(false),
+            require_authorization: AtomicBool::new(false),
             gone: AtomicBool::new(false),
             epoch: Mutex::new(shutdown.child_token()),
             shutdown,
@@ -342,6 +344,17 @@ impl Faults {
 
     pub(crate) fn without_switch_routes(&self) -> bool {
         self.without_switch_routes.load(Ordering::SeqCst)
+    }
+
+    /// Requires the `x-kace-authorization` token from login on every later call (modern mode),
+    /// as GO's client assumes; a call without it gets 401 "Invalid token". The reference leaves
+    /// open whether real appliances insist, so by default the fake does not.
+    pub fn set_require_authorization(&self, require: bool) {
+        self.require_authorization.store(require, Ordering::SeqCst);
+    }
+
+    pub(crate) fn require_authorization(&self) -> bool {
+        self.require_authorization.load(Ordering::SeqCst)
     }
 
     // ----- counters -----

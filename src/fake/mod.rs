@@ -59,7 +59,7 @@
 //! | Unknown organization, or one the account may not use (§3) | 401 "Invalid organization" (no fall-back to the default org) |
 //! | Login without `organizationName` | the account's first organization (`Default`) |
 //! | Cookie attributes (§10.2) | `Path=/`; `HttpOnly` on `kboxid` and `x-dell-auth-jwt`; no `Secure`, because the fake speaks plain HTTP and clients would drop secure cookies |
-//! | `x-kace-authorization` (§1.2) | modern mode returns it at login (same value as the `x-dell-auth-jwt` cookie, a JWT-shaped token); echoing it is optional, a wrong one is 401 "Invalid token" |
+//! | `x-kace-authorization` (§1.2) | modern mode returns it at login (same value as the `x-dell-auth-jwt` cookie, a JWT-shaped token); echoing it is optional (`Faults::set_require_authorization` makes it required), a wrong one is 401 "Invalid token" |
 //! | Legacy CSRF (§1.5) | `x-dell-csrf-token` returned at login only when the login carried `x-dell-api-version`; required on every later `/api` and AMS call except login and logout |
 //! | 2FA success body / wrong code (§2) | 200 `{"Result":"Success"}` / 401 "Invalid verification code"; login itself answers the same for 2FA accounts |
 //! | 2FA pending on AMS routes | organizations, switch and refreshcontext get the same 401 as `/api` |

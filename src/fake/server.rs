@@ -432,10 +432,16 @@ fn ams_session(
         if sent.is_none() || sent != cookie_token.as_deref() || sent != Some(&session.csrf) {
             return Err(reject(StatusCode::UNAUTHORIZED, "Invalid CSRF token"));
         }
-    } else if let Some(sent) = header(headers, "x-kace-authorization")
-        && sent != session.authorization
-    {
-        return Err(reject(StatusCode::UNAUTHORIZED, "Invalid token"));
+    } else {
+        match header(headers, "x-kace-authorization") {
+            Some(sent) if sent != session.authorization => {
+                return Err(reject(StatusCode::UNAUTHORIZED, "Invalid token"));
+            }
+            None if state.faults.require_authorization() => {
+                return Err(reject(StatusCode::UNAUTHORIZED, "Invalid token"));
+            }
+            _ => {}
+        }
     }
     if session.account.two_factor && !session.two_factor_done && !allow_pending_2fa {
         return Err(reject(
