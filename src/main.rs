@@ -9,6 +9,7 @@ use kace_tui::fake::{self, DEMO_ACCOUNTS, FakeConfig};
 use kace_tui::tui::{self, StartOptions};
 
 fn main() -> ExitCode {
+    kace_tui::logging::mark_process_start();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::DemoServer(args)) => {

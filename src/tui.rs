@@ -13,7 +13,7 @@
 use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::event::{
@@ -31,9 +31,10 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::MissedTickBehavior;
 
 use crate::api::Timestamp;
-use crate::app::{App, AppOptions, Cmd, Msg, update};
+use crate::app::{App, AppOptions, Cmd, Msg, Screen, update};
 use crate::fake::FakeHandle;
-use crate::worker::{self, ApiEvent};
+use crate::logging::ms_since_start;
+use crate::worker::{self, ApiEvent, LoginOutcome};
 
 /// How often the spinner turns while something loads.
 const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
@@ -167,10 +168,12 @@ async fn event_loop(
     let mut pending: Vec<Msg> = Vec::new();
     let mut quit = execute(app.start(), commands, terminal)?;
     let mut dirty = true;
+    let mut timeline = Timeline::default();
     while !quit {
         if dirty {
             terminal.draw(|frame| crate::ui::render(app, frame))?;
             dirty = false;
+            timeline.frame_drawn(app);
         }
         let busy = app.is_busy();
         let flash_wait = app.flash_deadline().map(|until| {
@@ -179,7 +182,7 @@ async fn event_loop(
         });
         tokio::select! {
             event = input.next() => match event {
-                Some(Ok(event)) => pending.extend(terminal_msg(event)),
+                Some(Ok(event)) => pending.extend(terminal_msg(event, &mut timeline)),
                 Some(Err(error)) => return Err(error),
                 None => return Ok(()), // stdin closed: nobody is there any more
             },
@@ -205,7 +208,7 @@ async fn event_loop(
             tokio::select! {
                 biased;
                 event = input.next() => match event {
-                    Some(Ok(event)) => pending.extend(terminal_msg(event)),
+                    Some(Ok(event)) => pending.extend(terminal_msg(event, &mut timeline)),
                     _ => break,
                 },
                 () = std::future::ready(()) => break,
@@ -225,7 +228,17 @@ async fn event_loop(
         for msg in pending.drain(..) {
             let is_clock = matches!(msg, Msg::Clock { .. });
             let had_flash = app.flash.is_some();
+            let done = match &msg {
+                Msg::Api(event) => {
+                    timeline.api_event(event);
+                    matches!(event, ApiEvent::MachinesDone { .. }).then_some(event.id())
+                }
+                _ => None,
+            };
             let cmds = update(app, msg);
+            if let Some(id) = done {
+                timeline.all_rows_loaded(id, app);
+            }
             dirty |= !is_clock || had_flash != app.flash.is_some();
             quit |= execute(cmds, commands, terminal)?;
         }
@@ -233,10 +246,104 @@ async fn event_loop(
     Ok(())
 }
 
+/// The performance milestones, logged at debug level with milliseconds since process start
+/// (`scripts/bench.sh` reads them; see docs/PERFORMANCE.md). Each one-off milestone is logged
+/// once per process.
+#[derive(Debug, Default)]
+struct Timeline {
+    login_done: bool,
+    first_page: bool,
+    first_rows_frame: bool,
+    frames: u64,
+    /// When the oldest key not yet answered by a frame was read.
+    key_read: Option<Instant>,
+    keys_waiting: usize,
+}
+
+impl Timeline {
+    fn key_read(&mut self) {
+        self.key_read.get_or_insert_with(Instant::now);
+        self.keys_waiting += 1;
+    }
+
+    /// Called just before `update` applies `event`.
+    fn api_event(&mut self, event: &ApiEvent) {
+        match event {
+            ApiEvent::Login {
+                outcome: LoginOutcome::LoggedIn(_),
+                ..
+            }
+            | ApiEvent::TwoFactorVerified { .. }
+                if !self.login_done =>
+            {
+                self.login_done = true;
+                tracing::debug!(ms = ms_since_start(), "login done");
+            }
+            ApiEvent::MachinesPage { progress, .. } if !self.first_page => {
+                self.first_page = true;
+                tracing::debug!(ms = ms_since_start(), rows = progress.loaded, "first page");
+            }
+            _ => {}
+        }
+    }
+
+    /// Called just after `update` applied the `MachinesDone` of load `id`: every row is in the
+    /// table and filterable.
+    fn all_rows_loaded(&self, id: worker::RequestId, app: &App) {
+        tracing::debug!(
+            ms = ms_since_start(),
+            load = id,
+            rows = machine_total(app),
+            "all rows loaded"
+        );
+    }
+
+    /// Called after a frame has been flushed to the terminal.
+    fn frame_drawn(&mut self, app: &App) {
+        self.frames += 1;
+        tracing::debug!(frame = self.frames, "frame drawn");
+        if !self.first_rows_frame && machine_rows(app) > 0 {
+            self.first_rows_frame = true;
+            tracing::debug!(
+                ms = ms_since_start(),
+                rows = machine_rows(app),
+                "first frame with rows"
+            );
+        }
+        if let Some(read) = self.key_read.take() {
+            tracing::debug!(
+                ms = ms_since_start(),
+                latency_ms = read.elapsed().as_secs_f64() * 1_000.0,
+                keys = std::mem::take(&mut self.keys_waiting),
+                "key to frame"
+            );
+        }
+    }
+}
+
+/// Machine rows on screen now (the top screen is the machine list), for the milestones.
+fn machine_rows(app: &App) -> usize {
+    match app.screen() {
+        Some(Screen::Machines(list)) => list.table.visible_count(),
+        _ => 0,
+    }
+}
+
+/// Machine rows loaded in the list on top (filtered or not), for the milestones.
+fn machine_total(app: &App) -> usize {
+    match app.screen() {
+        Some(Screen::Machines(list)) => list.table.total(),
+        _ => 0,
+    }
+}
+
 /// The message for a terminal event, if it means anything to the app.
-fn terminal_msg(event: Event) -> Option<Msg> {
+fn terminal_msg(event: Event, timeline: &mut Timeline) -> Option<Msg> {
     match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            timeline.key_read();
+            Some(Msg::Key(key))
+        }
         Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
         _ => None,
