@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kace_tui::api::query::Level;
 use kace_tui::api::{
     ApiError, ConnectionSettings, CurrentUser, Machine, MachineDetail, Organization, Role,
     Software, Timestamp,
@@ -1049,4 +1050,23 @@ fn a_hundred_thousand_rows_stream_in_and_stay_usable() {
         text.contains("Loading machines… 100,000 of 100,000 (100%)"),
         "{text}"
     );
+}
+
+#[test]
+fn the_machine_list_loads_extended_unless_configured_standard() {
+    let level_of = |load: &worker::Cmd| match load {
+        worker::Cmd::LoadMachines { query, .. } => query
+            .shaping
+            .iter()
+            .map(|shape| (shape.entity.clone(), shape.level))
+            .collect::<Vec<_>>(),
+        other => panic!("not a load: {other:?}"),
+    };
+    let mut app = logged_in_app((120, 30), admin());
+    let load = choose_org(&mut app, "Default");
+    assert_eq!(level_of(&load), [("machine".to_string(), Level::Extended)]);
+    let mut app = logged_in_app((120, 30), admin());
+    app.list_shaping = Level::Standard;
+    let load = choose_org(&mut app, "Default");
+    assert_eq!(level_of(&load), [("machine".to_string(), Level::Standard)]);
 }

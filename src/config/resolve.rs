@@ -84,6 +84,7 @@ impl Resolved {
                 .stale_after_days
                 .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
             no_color: self.no_color,
+            list_shaping: self.ui.list_shaping.map(|shaping| shaping.level()),
             ..AppOptions::default()
         })
     }
