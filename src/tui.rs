@@ -39,6 +39,10 @@ use crate::worker::{self, ApiEvent, LoginOutcome};
 /// How often the spinner turns while something loads.
 const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
 
+/// Loop iterations at least this long are logged ("busy iteration"): a key pressed meanwhile
+/// waits that long before it is read.
+const BUSY_LOG_MS: f64 = 1.0;
+
 /// Whether the terminal is in TUI mode (so restore runs exactly once).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static PANIC_HOOK: Once = Once::new();
@@ -169,11 +173,16 @@ async fn event_loop(
     let mut quit = execute(app.start(), commands, terminal)?;
     let mut dirty = true;
     let mut timeline = Timeline::default();
+    // When the loop last woke up with work, to log iterations long enough to delay a key.
+    let mut woke: Option<Instant> = None;
     while !quit {
         if dirty {
             terminal.draw(|frame| crate::ui::render(app, frame))?;
             dirty = false;
             timeline.frame_drawn(app);
+        }
+        if let Some(woke) = woke.take() {
+            timeline.iteration_done(woke);
         }
         let busy = app.is_busy();
         let flash_wait = app.flash_deadline().map(|until| {
@@ -198,6 +207,7 @@ async fn event_loop(
                 return Ok(());
             }
         }
+        woke = Some(Instant::now());
         // Drain whatever else is already queued, then draw once.
         while let Ok(event) = events.try_recv() {
             pending.push(Msg::Api(event));
@@ -296,6 +306,15 @@ impl Timeline {
             rows = machine_total(app),
             "all rows loaded"
         );
+    }
+
+    /// Called when the work one wake-up brought (update and frame) is done. A key that arrives
+    /// meanwhile waits for it before it is even read, so long ones are logged.
+    fn iteration_done(&self, woke: Instant) {
+        let busy_ms = woke.elapsed().as_secs_f64() * 1_000.0;
+        if busy_ms >= BUSY_LOG_MS {
+            tracing::debug!(ms = ms_since_start(), busy_ms, "busy iteration");
+        }
     }
 
     /// Called after a frame has been flushed to the terminal.
