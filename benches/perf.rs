@@ -217,7 +217,16 @@ fn summary() {
     }
 
     let base = machines(rows);
-    let table = table_of(base.clone());
+
+    // P10 background: what the UI thread does per page while a load streams in.
+    let mut stats = Stats::new();
+    let mut streaming = MachineTable::new(Sort::default());
+    for page in base.chunks(1000) {
+        let page = page.to_vec();
+        stats.time(|| streaming.upsert(page));
+    }
+    stats.report(&format!("upsert one 1,000-row page, up to {rows} rows"));
+    let table = streaming;
 
     // P4: filter per keystroke.
     let mut stats = Stats::new();
