@@ -9,7 +9,7 @@
 #   cargo build --release && scripts/bench.sh
 #
 # Knobs (environment): MACHINES (100000), RUNS (7, TUI start-ups for P1/P2), IDLE_SECONDS (30),
-# KACE_TUI_BIN (target/release/kace-tui).
+# KACE_TUI_BIN (target/release/kace-tui), KEEP_LOGS (set: keep the logs and print where).
 #
 # How it measures:
 # - The TUI runs in a detached tmux pane of 200x50 with `--log-level debug`; it logs the
@@ -56,7 +56,7 @@ SERVER_PIDS=()
 cleanup() {
   tmux -S "$SOCK" kill-server 2>/dev/null || true
   for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  if [[ -n ${KEEP_LOGS:-} ]]; then echo "bench: logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 : >"$WORK/empty.toml"

@@ -208,9 +208,15 @@ async fn event_loop(
             }
         }
         woke = Some(Instant::now());
-        // Drain whatever else is already queued, then draw once.
+        // Drain whatever else is already queued, then draw once; but take at most one more page
+        // of machines: merging one costs milliseconds at 100,000 rows, and a key pressed
+        // meanwhile must not wait for a whole burst of them.
         while let Ok(event) = events.try_recv() {
+            let page = matches!(event, ApiEvent::MachinesPage { .. });
             pending.push(Msg::Api(event));
+            if page {
+                break;
+            }
         }
         // Polled inside select! so the stream keeps this task's waker (crossterm's EventStream
         // only registers the waker of the first pending poll; `now_or_never` would lose it).

@@ -564,8 +564,11 @@ impl MachineTable {
         }
         let rows = self.machines.len();
         let order = if column == Column::Name {
+            let text_rank = self.text_ranks(0);
             let mut order: Vec<u32> = (0..rows as u32).collect();
-            order.sort_unstable_by(|&a, &b| self.compare(column, a as usize, b as usize));
+            order.sort_unstable_by_key(|&row| {
+                (text_rank[row as usize], self.machines[row as usize].id)
+            });
             order
         } else {
             // Integer keys in the same total order as `compare`: (primary, secondary, rank by
@@ -625,12 +628,23 @@ impl MachineTable {
                 *codes.entry(self.hays.field(row, field)).or_insert(next)
             })
             .collect();
-        let mut distinct: Vec<(&str, u32)> = codes.into_iter().collect();
-        distinct.sort_unstable_by(|(x, _), (y, _)| {
-            x.is_empty().cmp(&y.is_empty()).then_with(|| x.cmp(y))
+        // The first bytes inline, so most comparisons touch no string (names and IPs are
+        // short): ordering by them, then by the whole text, is the text's order.
+        let prefix = |text: &str| {
+            let mut bytes = [0u8; 16];
+            let head = &text.as_bytes()[..text.len().min(16)];
+            bytes[..head.len()].copy_from_slice(head);
+            (text.is_empty(), u128::from_be_bytes(bytes))
+        };
+        let mut distinct: Vec<((bool, u128), &str, u32)> = codes
+            .into_iter()
+            .map(|(text, code)| (prefix(text), text, code))
+            .collect();
+        distinct.sort_unstable_by(|(x_head, x, _), (y_head, y, _)| {
+            x_head.cmp(y_head).then_with(|| x.cmp(y))
         });
         let mut rank_of_code = vec![0u32; distinct.len()];
-        for (rank, (_, code)) in distinct.iter().enumerate() {
+        for (rank, (_, _, code)) in distinct.iter().enumerate() {
             rank_of_code[*code as usize] = rank as u32;
         }
         row_codes
