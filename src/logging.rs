@@ -3,12 +3,33 @@
 //! file is private to the owner because it may name machines and users.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 
 use tracing_subscriber::filter::LevelFilter;
 
 /// The level used when neither `--log-level` nor the configuration says otherwise.
 pub const DEFAULT_LEVEL: LevelFilter = LevelFilter::INFO;
+
+/// When the process started, as near as `main` can tell (the first thing it does is
+/// [`mark_process_start`]). The performance milestones in the log are measured from here.
+static PROCESS_START: OnceLock<Instant> = OnceLock::new();
+
+/// Starts the clock of [`ms_since_start`]. Call it first thing in `main`; later calls do nothing.
+pub fn mark_process_start() {
+    PROCESS_START.get_or_init(Instant::now);
+}
+
+/// Monotonic milliseconds since [`mark_process_start`], for the debug-level performance
+/// milestones ("login done", "first page", "first frame with rows", "all rows loaded", "key to
+/// frame") that `scripts/bench.sh` reads from the log.
+pub fn ms_since_start() -> f64 {
+    PROCESS_START
+        .get_or_init(Instant::now)
+        .elapsed()
+        .as_secs_f64()
+        * 1_000.0
+}
 
 /// Parses a level name (case-insensitive): off, error, warn, info, debug, trace.
 pub fn parse_level(name: &str) -> Option<LevelFilter> {

@@ -24,7 +24,7 @@ mod watch;
 use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::event::{
@@ -41,12 +41,17 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::MissedTickBehavior;
 
 use crate::api::Timestamp;
-use crate::app::{App, AppOptions, Cmd, Msg, update};
+use crate::app::{App, AppOptions, Cmd, Msg, Screen, update};
 use crate::fake::FakeHandle;
-use crate::worker::{self, ApiEvent};
+use crate::logging::ms_since_start;
+use crate::worker::{self, ApiEvent, LoginOutcome};
 
 /// How often the spinner turns while something loads.
 const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Loop iterations at least this long are logged ("busy iteration"): a key pressed meanwhile
+/// waits that long before it is read.
+const BUSY_LOG_MS: f64 = 1.0;
 
 /// Whether the terminal is in TUI mode (so restore runs exactly once).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -247,10 +252,17 @@ async fn event_loop(
     let mut pending: Vec<Msg> = Vec::new();
     let mut quit = execute(app.start(), commands, terminal)?;
     let mut dirty = true;
+    let mut timeline = Timeline::default();
+    // When the loop last woke up with work, to log iterations long enough to delay a key.
+    let mut woke: Option<Instant> = None;
     while !quit {
         if dirty {
             terminal.draw(|frame| crate::ui::render(app, frame))?;
             dirty = false;
+            timeline.frame_drawn(app);
+        }
+        if let Some(woke) = woke.take() {
+            timeline.iteration_done(woke);
         }
         let busy = app.is_busy();
         // Flash expiry and relative ages: wake only when the screen would change.
@@ -261,7 +273,7 @@ async fn event_loop(
         });
         tokio::select! {
             event = input.next() => match event {
-                Some(Ok(event)) => pending.extend(terminal_msg(event)),
+                Some(Ok(event)) => pending.extend(terminal_msg(event, &mut timeline)),
                 Some(Err(error)) => return Err(error),
                 None => return Ok(Ending::HangUp), // stdin closed: nobody is there any more
             },
@@ -272,9 +284,16 @@ async fn event_loop(
             }
             Some(ending) = stop_requests.recv() => return Ok(ending),
         }
-        // Drain whatever else is already queued, then draw once.
+        woke = Some(Instant::now());
+        // Drain whatever else is already queued, then draw once; but take at most one more page
+        // of machines: merging one costs milliseconds at 100,000 rows, and a key pressed
+        // meanwhile must not wait for a whole burst of them.
         while let Ok(event) = events.try_recv() {
+            let page = matches!(event, ApiEvent::MachinesPage { .. });
             pending.push(Msg::Api(event));
+            if page {
+                break;
+            }
         }
         // Polled inside select! so the stream keeps this task's waker (crossterm's EventStream
         // only registers the waker of the first pending poll; `now_or_never` would lose it).
@@ -282,7 +301,7 @@ async fn event_loop(
             tokio::select! {
                 biased;
                 event = input.next() => match event {
-                    Some(Ok(event)) => pending.extend(terminal_msg(event)),
+                    Some(Ok(event)) => pending.extend(terminal_msg(event, &mut timeline)),
                     _ => break,
                 },
                 () = std::future::ready(()) => break,
@@ -302,7 +321,17 @@ async fn event_loop(
         for msg in pending.drain(..) {
             let is_clock = matches!(msg, Msg::Clock { .. });
             let had_flash = app.flash.is_some();
+            let done = match &msg {
+                Msg::Api(event) => {
+                    timeline.api_event(event);
+                    matches!(event, ApiEvent::MachinesDone { .. }).then_some(event.id())
+                }
+                _ => None,
+            };
             let cmds = update(app, msg);
+            if let Some(id) = done {
+                timeline.all_rows_loaded(id, app);
+            }
             dirty |= !is_clock || had_flash != app.flash.is_some();
             quit |= execute(cmds, commands, terminal)?;
         }
@@ -311,10 +340,113 @@ async fn event_loop(
     Ok(Ending::Quit)
 }
 
+/// The performance milestones, logged at debug level with milliseconds since process start
+/// (`scripts/bench.sh` reads them; see docs/PERFORMANCE.md). Each one-off milestone is logged
+/// once per process.
+#[derive(Debug, Default)]
+struct Timeline {
+    login_done: bool,
+    first_page: bool,
+    first_rows_frame: bool,
+    frames: u64,
+    /// When the oldest key not yet answered by a frame was read.
+    key_read: Option<Instant>,
+    keys_waiting: usize,
+}
+
+impl Timeline {
+    fn key_read(&mut self) {
+        self.key_read.get_or_insert_with(Instant::now);
+        self.keys_waiting += 1;
+    }
+
+    /// Called just before `update` applies `event`.
+    fn api_event(&mut self, event: &ApiEvent) {
+        match event {
+            ApiEvent::Login {
+                outcome: LoginOutcome::LoggedIn(_),
+                ..
+            }
+            | ApiEvent::TwoFactorVerified { .. }
+                if !self.login_done =>
+            {
+                self.login_done = true;
+                tracing::debug!(ms = ms_since_start(), "login done");
+            }
+            ApiEvent::MachinesPage { progress, .. } if !self.first_page => {
+                self.first_page = true;
+                tracing::debug!(ms = ms_since_start(), rows = progress.loaded, "first page");
+            }
+            _ => {}
+        }
+    }
+
+    /// Called just after `update` applied the `MachinesDone` of load `id`: every row is in the
+    /// table and filterable.
+    fn all_rows_loaded(&self, id: worker::RequestId, app: &App) {
+        tracing::debug!(
+            ms = ms_since_start(),
+            load = id,
+            rows = machine_total(app),
+            "all rows loaded"
+        );
+    }
+
+    /// Called when the work one wake-up brought (update and frame) is done. A key that arrives
+    /// meanwhile waits for it before it is even read, so long ones are logged.
+    fn iteration_done(&self, woke: Instant) {
+        let busy_ms = woke.elapsed().as_secs_f64() * 1_000.0;
+        if busy_ms >= BUSY_LOG_MS {
+            tracing::debug!(ms = ms_since_start(), busy_ms, "busy iteration");
+        }
+    }
+
+    /// Called after a frame has been flushed to the terminal.
+    fn frame_drawn(&mut self, app: &App) {
+        self.frames += 1;
+        tracing::debug!(frame = self.frames, "frame drawn");
+        if !self.first_rows_frame && machine_rows(app) > 0 {
+            self.first_rows_frame = true;
+            tracing::debug!(
+                ms = ms_since_start(),
+                rows = machine_rows(app),
+                "first frame with rows"
+            );
+        }
+        if let Some(read) = self.key_read.take() {
+            tracing::debug!(
+                ms = ms_since_start(),
+                latency_ms = read.elapsed().as_secs_f64() * 1_000.0,
+                keys = std::mem::take(&mut self.keys_waiting),
+                "key to frame"
+            );
+        }
+    }
+}
+
+/// Machine rows on screen now (the top screen is the machine list), for the milestones.
+fn machine_rows(app: &App) -> usize {
+    match app.screen() {
+        Some(Screen::Machines(list)) => list.table.visible_count(),
+        _ => 0,
+    }
+}
+
+/// Machine rows loaded in the list on top (filtered or not), for the milestones.
+fn machine_total(app: &App) -> usize {
+    match app.screen() {
+        Some(Screen::Machines(list)) => list.table.total(),
+        _ => 0,
+    }
+}
+
 /// The message for a terminal event, if it means anything to the app.
-fn terminal_msg(event: Event) -> Option<Msg> {
+fn terminal_msg(event: Event, timeline: &mut Timeline) -> Option<Msg> {
     match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            timeline.key_read();
+            Some(Msg::Key(key))
+        }
         Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
         _ => None,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kace_tui::api::query::Level;
 use kace_tui::api::{
     ApiError, ConnectionSettings, CurrentUser, Machine, MachineDetail, Organization, Role,
     Software, Timestamp,
@@ -1461,4 +1462,23 @@ fn a_verified_connection_has_no_badge() {
     let app = list_app(LARGE, admin(), estate());
     assert!(!app.tls_unverified);
     assert!(!screen(&app).contains("TLS NOT VERIFIED"));
+}
+
+#[test]
+fn the_machine_list_loads_extended_unless_configured_standard() {
+    let level_of = |load: &worker::Cmd| match load {
+        worker::Cmd::LoadMachines { query, .. } => query
+            .shaping
+            .iter()
+            .map(|shape| (shape.entity.clone(), shape.level))
+            .collect::<Vec<_>>(),
+        other => panic!("not a load: {other:?}"),
+    };
+    let mut app = logged_in_app((120, 30), admin());
+    let load = choose_org(&mut app, "Default");
+    assert_eq!(level_of(&load), [("machine".to_string(), Level::Extended)]);
+    let mut app = logged_in_app((120, 30), admin());
+    app.list_shaping = Level::Standard;
+    let load = choose_org(&mut app, "Default");
+    assert_eq!(level_of(&load), [("machine".to_string(), Level::Standard)]);
 }

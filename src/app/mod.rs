@@ -120,6 +120,8 @@ pub struct AppOptions {
     pub columns: Option<Vec<Column>>,
     pub now: Option<Timestamp>,
     pub size: (u16, u16),
+    /// Shaping of the machine list (default EXTENDED, so the model column is filled).
+    pub list_shaping: Option<Level>,
 }
 
 /// Requests in flight that are not owned by one screen.
@@ -160,6 +162,8 @@ pub struct App {
     pub size: (u16, u16),
     /// The sort the user chose last; kept across organizations.
     pub sort: Sort,
+    /// Shaping of the machine list's load.
+    pub list_shaping: Level,
     pending: Pending,
     next_id: RequestId,
     /// The password given at start-up, used once for the automatic login.
@@ -215,6 +219,7 @@ impl App {
             retry_status: None,
             size: options.size,
             sort: Sort::default(),
+            list_shaping: options.list_shaping.unwrap_or(Level::Extended),
             pending: Pending::default(),
             next_id: 1,
             start_password: options.password,
@@ -900,7 +905,7 @@ impl App {
         list.progress = worker::LoadProgress::default();
         cmds.push(Cmd::Worker(worker::Cmd::LoadMachines {
             id,
-            query: list_query(),
+            query: list_query(self.list_shaping),
         }));
         cmds
     }
@@ -1040,7 +1045,7 @@ impl App {
         self.keep_selection_visible();
         vec![Cmd::Worker(worker::Cmd::LoadMachines {
             id,
-            query: list_query(),
+            query: list_query(self.list_shaping),
         })]
     }
 
@@ -1262,7 +1267,7 @@ impl App {
                     list.load = Some(id);
                     cmds.push(Cmd::Worker(worker::Cmd::LoadMachines {
                         id,
-                        query: list_query(),
+                        query: list_query(self.list_shaping),
                     }));
                 }
                 Screen::Detail(view) => {
@@ -1377,7 +1382,8 @@ impl App {
     }
 }
 
-/// The query of the machine list: EXTENDED shaping, so the model column is filled.
-fn list_query() -> Query {
-    Query::new().shape("machine", Level::Extended)
+/// The query of the machine list: EXTENDED shaping by default, so the model column is filled
+/// (`[ui] list_shaping = "standard"` halves the transfer and the memory, without model).
+fn list_query(level: Level) -> Query {
+    Query::new().shape("machine", level)
 }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::api::Level;
 use crate::app::keymap::Keymap;
 use crate::app::table::Column;
 
@@ -96,10 +97,30 @@ pub struct UiSettings {
     pub stale_after_days: Option<u32>,
     /// Columns of the machine list, in order: name, ip, os, user, last_sync, model.
     pub columns: Option<Vec<Column>>,
+    /// Fields the machine list asks the appliance for: `extended` (the default; fills the
+    /// model column) or `standard` (about half the bytes and memory, no model).
+    pub list_shaping: Option<ListShaping>,
     /// Key overrides by action name (`"refresh"`, or `"machines.refresh"` for one screen):
     /// one key or a list, e.g. `quit = "ctrl-q"`, `move_down = ["j", "ctrl-n"]`.
     #[serde(default)]
     pub keys: BTreeMap<String, Keys>,
+}
+
+/// The `list_shaping` of `[ui]`: how much of each machine the list loads.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ListShaping {
+    Standard,
+    Extended,
+}
+
+impl ListShaping {
+    pub fn level(self) -> Level {
+        match self {
+            ListShaping::Standard => Level::Standard,
+            ListShaping::Extended => Level::Extended,
+        }
+    }
 }
 
 /// One key or several for an action in `[ui.keys]`.
@@ -485,6 +506,7 @@ move_down = ["j", "ctrl-n"]
         );
         assert!(config.default_profile.is_some() && config.log_level.is_some());
         assert!(config.ui.stale_after_days.is_some() && config.ui.columns.is_some());
+        assert!(config.ui.list_shaping.is_some());
         assert!(!config.ui.keys.is_empty());
         for key in [
             "default_profile",
@@ -506,6 +528,7 @@ move_down = ["j", "ctrl-n"]
             "theme",
             "stale_after_days",
             "columns",
+            "list_shaping",
         ] {
             let documented = text.lines().any(|line| {
                 line.trim_start().starts_with('#') && line.contains(&format!("`{key}`"))

@@ -87,6 +87,7 @@ impl Resolved {
             no_color: self.no_color,
             readonly: self.readonly,
             columns: self.ui.columns.clone(),
+            list_shaping: self.ui.list_shaping.map(|shaping| shaping.level()),
             ..AppOptions::default()
         })
     }
