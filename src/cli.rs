@@ -110,7 +110,8 @@ pub struct ListArgs {
     /// Print at most N machines.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// Columns to print, comma-separated.
+    /// Columns to print, comma-separated: appliance fields (Os_name, Bios_serial_number, any
+    /// key, case-insensitive) or the short names os, model, manufacturer, serial, domain.
     #[arg(long, value_name = "A,B,C", value_delimiter = ',')]
     pub columns: Vec<String>,
     /// Output format (default: table on a terminal, jsonl when piped).

@@ -108,7 +108,18 @@ pub fn software_fields(software: &Software) -> Vec<Field<'_>> {
 /// A column name as the user typed it (`os_name`, `ram total`), spelt as the appliance spells
 /// the field: a typed field's key, else the key `sample` carries, else the user's text.
 pub fn canonical_column(column: &str, sample: Option<&Machine>) -> String {
+    /// The TUI's column names and everyday words for fields the appliance names otherwise.
+    const ALIASES: [(&str, &str); 5] = [
+        ("os", "Os_name"),
+        ("model", "Cs_model"),
+        ("manufacturer", "Cs_manufacturer"),
+        ("serial", "Bios_serial_number"),
+        ("domain", "Cs_domain"),
+    ];
     let column = column.trim();
+    if let Some((_, key)) = ALIASES.iter().find(|(alias, _)| same_key(alias, column)) {
+        return key.to_string();
+    }
     if let Some(known) = TYPED_MACHINE_KEYS.iter().find(|key| same_key(key, column)) {
         return known.to_string();
     }
@@ -145,9 +156,10 @@ pub fn columns_need_all_fields(columns: &[String]) -> bool {
         "Pagefile_max_size",
         "Manual_entry",
     ];
-    columns
-        .iter()
-        .any(|column| !STANDARD.iter().any(|key| same_key(key, column)))
+    columns.iter().any(|column| {
+        let key = canonical_column(column, None);
+        !STANDARD.iter().any(|standard| same_key(standard, &key))
+    })
 }
 
 /// Serializes fields as a JSON object, keeping their order.
@@ -621,6 +633,15 @@ mod tests {
     }
 
     #[test]
+    fn the_tuis_column_names_and_everyday_words_name_appliance_fields() {
+        assert_eq!(canonical_column("os", None), "Os_name");
+        assert_eq!(canonical_column("Model", None), "Cs_model");
+        assert_eq!(canonical_column("serial", None), "Bios_serial_number");
+        assert_eq!(canonical_column("last_sync", None), "Last_sync");
+        assert_eq!(canonical_column("OS_NAME", None), "Os_name");
+    }
+
+    #[test]
     fn columns_are_matched_without_case_and_unknown_ones_reported() {
         let mut out = Vec::new();
         let mut writer = ListWriter::new(
@@ -668,6 +689,8 @@ mod tests {
             "ram total".into()
         ]));
         assert!(columns_need_all_fields(&["Name".into(), "mac".into()]));
+        assert!(!columns_need_all_fields(&["os".into(), "last_sync".into()]));
+        assert!(columns_need_all_fields(&["serial".into()]));
     }
 
     #[test]
