@@ -215,3 +215,35 @@ async fn an_appliance_that_ignores_offset_cannot_make_a_load_loop() {
         assert!(requests <= 6, "{query:?}: {requests} requests");
     }
 }
+
+#[tokio::test]
+async fn gzip_compressed_answers_are_decoded_transparently() {
+    let server = start_fake(FakeConfig {
+        machines: 5_000,
+        ..FakeConfig::default()
+    });
+    let (client, _) = client(&server).await;
+    let load = || async {
+        let mut machines = Vec::new();
+        client
+            .list_machines(&Query::new(), |page, _| machines.extend(page))
+            .await
+            .unwrap();
+        machines
+    };
+    let plain = load().await;
+    server.faults().reset_stats();
+    server.faults().set_gzip(true);
+    let compressed = load().await;
+    let stats = server.faults().stats();
+    assert!(
+        stats.gzip_responses >= 6,
+        "the client asks for gzip and every page came compressed: {stats:?}"
+    );
+    assert_eq!(stats.gzip_responses, stats.api_requests);
+    assert_eq!(compressed.len(), 5_000);
+    assert_eq!(compressed, plain, "the same machines, field for field");
+    let detail = client.machine(42).await.unwrap();
+    assert_eq!(detail.machine.name, "WS-FIN-0042");
+    assert!(!detail.software.is_empty());
+}

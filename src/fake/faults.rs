@@ -55,6 +55,8 @@ pub struct Stats {
     pub faults_injected: u64,
     /// The most requests in flight at once.
     pub max_in_flight: usize,
+    /// Answers sent gzip-compressed (see [`Faults::set_gzip`]).
+    pub gzip_responses: u64,
 }
 
 impl Stats {
@@ -94,6 +96,7 @@ pub struct Faults {
     issued_secrets: Mutex<Vec<String>>,
     without_switch_routes: AtomicBool,
     require_authorization: AtomicBool,
+    gzip: AtomicBool,
     gone: AtomicBool,
     /// Cancelled when the appliance goes away: every connection of the epoch closes.
     epoch: Mutex<CancellationToken>,
@@ -137,6 +140,7 @@ impl Faults {
             issued_secrets: Mutex::new(Vec::new()),
             without_switch_routes: AtomicBool::new(false),
             require_authorization: AtomicBool::new(false),
+            gzip: AtomicBool::new(false),
             gone: AtomicBool::new(false),
             epoch: Mutex::new(shutdown.child_token()),
             shutdown,
@@ -355,6 +359,21 @@ impl Faults {
 
     pub(crate) fn require_authorization(&self) -> bool {
         self.require_authorization.load(Ordering::SeqCst)
+    }
+
+    /// Compresses `/api/*` answers with gzip when the request accepts it, as an appliance
+    /// behind a compressing proxy would. Whether real appliances compress is unknown
+    /// (reference A.3), so by default the fake does not. The whole answer is compressed at once.
+    pub fn set_gzip(&self, gzip: bool) {
+        self.gzip.store(gzip, Ordering::SeqCst);
+    }
+
+    pub(crate) fn gzip(&self) -> bool {
+        self.gzip.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn count_gzip_response(&self) {
+        lock(&self.stats).gzip_responses += 1;
     }
 
     // ----- counters -----

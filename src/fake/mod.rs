@@ -90,6 +90,7 @@
 //! | Paging limits | no maximum; `limit 0`/`ALL` = all; negative or non-numeric → 400 |
 //! | Time zone of dates (§7.3) | UTC |
 //! | Faults | a share of `/api` answers is 500/502/503 (`--error-rate`); latency applies to every route |
+//! | Compression (perf A.3: "unverified") | none by default; `Faults::set_gzip` compresses `/api` answers when the request accepts gzip |
 //!
 //! # TLS
 //! With `tls: true` (`demo-server --tls`) the appliance speaks HTTPS only, with a self-signed

@@ -273,6 +273,7 @@ fn is_switch_route(path: &str) -> bool {
 }
 
 async fn api_with_faults(state: &AppState, connection: &Connection, request: Request) -> Response {
+    let gzip = state.faults.gzip() && accepts_gzip(request.headers());
     let fault = state.faults.take_fault();
     let response = match fault {
         Some(Fault::Status(status)) => {
@@ -296,6 +297,12 @@ async fn api_with_faults(state: &AppState, connection: &Connection, request: Req
         }
         Some(Fault::TruncateBody | Fault::TruncatedJson) | None => api(state, request).await,
     };
+    let response = if gzip {
+        state.faults.count_gzip_response();
+        compress(response).await
+    } else {
+        response
+    };
     match fault {
         Some(Fault::TruncateBody) => truncate(response, connection.token.clone(), false).await,
         Some(Fault::TruncatedJson) => truncate(response, connection.token.clone(), true).await,
@@ -304,6 +311,37 @@ async fn api_with_faults(state: &AppState, connection: &Connection, request: Req
             None => response,
         },
     }
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| coding.split(';').next().unwrap_or("").trim() == "gzip")
+}
+
+/// The answer gzip-compressed, with `Content-Encoding` and the compressed length.
+async fn compress(response: Response) -> Response {
+    use std::io::Write;
+    let (mut parts, body) = response.into_parts();
+    let full = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let compressed = encoder
+        .write_all(&full)
+        .and_then(|()| encoder.finish())
+        .unwrap_or_default();
+    parts.headers.insert(
+        axum::http::header::CONTENT_ENCODING,
+        HeaderValue::from_static("gzip"),
+    );
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, header_value(&compressed.len().to_string()));
+    Response::from_parts(parts, Body::from(compressed))
 }
 
 /// Cuts the body in half: either a clean short answer (`complete`), or half a body after a
