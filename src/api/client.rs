@@ -515,11 +515,16 @@ impl Client {
         query: &Query,
         on_page: impl FnMut(Vec<Machine>, ListProgress) -> Fut,
     ) -> Result<ListProgress, ApiError> {
+        let decode = if query.typed_fields_only {
+            decode::machines_page_typed_only
+        } else {
+            decode::machines_page
+        };
         self.list_all(
             MACHINES_PATH,
             "list machines",
             query,
-            decode::machines_page,
+            decode,
             |machine| machine.id,
             on_page,
         )
