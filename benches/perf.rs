@@ -200,7 +200,8 @@ fn summary() {
     let appliance = Appliance::generate(1000, 42);
     // The TUI's list decodes only the typed fields (`Query::typed_fields_only`), the headless
     // export everything.
-    let decoders: [(&str, fn(&str, &[u8]) -> _); 2] = [
+    type Decoder = fn(&str, &[u8]) -> Result<decode::Page<Machine>, kace_tui::api::ApiError>;
+    let decoders: [(&str, Decoder); 2] = [
         ("", decode::machines_page),
         (" typed only", decode::machines_page_typed_only),
     ];
