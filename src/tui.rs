@@ -243,7 +243,7 @@ async fn event_loop(
     app: &mut App,
     terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>,
     commands: &UnboundedSender<worker::Cmd>,
-    mut events: UnboundedReceiver<ApiEvent>,
+    mut events: worker::Events,
     mut stop_requests: UnboundedReceiver<Ending>,
 ) -> io::Result<Ending> {
     let mut input = EventStream::new();

@@ -5,9 +5,14 @@
 //! seam the TUI, the headless CLI and the tests all use.
 //!
 //! Every command runs in its own task, so a slow load never holds up a detail request, and
-//! sending a command never blocks (the channels are unbounded). `Login`, `SwitchOrganization`
-//! and `Logout` cancel whatever is still running; `Cancel` stops one command. A cancelled
-//! command sends no further events.
+//! sending a command never blocks (the command channel is unbounded). Pages of machines are
+//! paced: at most [`PAGES_QUEUED`] wait in [`Events`] until the consumer takes them, and a
+//! load fetches no further pages meanwhile, so a slow consumer (a headless export into a slow
+//! pipe) holds a few pages, not the whole inventory. Other events are never held back, so
+//! draining [`Events`] is all a consumer must do to keep the worker going.
+//!
+//! `Login`, `SwitchOrganization` and `Logout` cancel whatever is still running; `Cancel` stops
+//! one command. A cancelled command sends no further events.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -24,10 +29,13 @@
 //! ```
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
+use tokio::sync::Semaphore;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -204,6 +212,52 @@ impl From<ListProgress> for LoadProgress {
     }
 }
 
+/// How many pages of machines may wait in [`Events`] before loads pause. The TUI takes them
+/// as fast as it merges them, so a few are enough to keep it busy.
+pub const PAGES_QUEUED: usize = 4;
+
+/// The worker's answers, in the order it sent them. Taking a page of machines out lets a
+/// paused load go on.
+pub struct Events {
+    events: UnboundedReceiver<ApiEvent>,
+    /// Free places for pages; a page takes one when sent and gives it back when received.
+    page_slots: Arc<Semaphore>,
+}
+
+impl Events {
+    /// The next event; `None` once the worker has stopped.
+    pub async fn recv(&mut self) -> Option<ApiEvent> {
+        let event = self.events.recv().await;
+        self.received(event.as_ref());
+        event
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_recv(&mut self) -> Result<ApiEvent, TryRecvError> {
+        let event = self.events.try_recv();
+        self.received(event.as_ref().ok());
+        event
+    }
+
+    /// Pages of machines sent and not yet taken out (at most [`PAGES_QUEUED`]).
+    pub fn pages_waiting(&self) -> usize {
+        PAGES_QUEUED.saturating_sub(self.page_slots.available_permits())
+    }
+
+    fn received(&self, event: Option<&ApiEvent>) {
+        if let Some(ApiEvent::MachinesPage { .. }) = event {
+            self.page_slots.add_permits(1);
+        }
+    }
+}
+
+impl Drop for Events {
+    /// Nobody reads any more: paused loads stop instead of waiting forever.
+    fn drop(&mut self) {
+        self.page_slots.close();
+    }
+}
+
 /// A fresh request id, unique in this process.
 pub fn next_request_id() -> RequestId {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -212,11 +266,17 @@ pub fn next_request_id() -> RequestId {
 
 /// Starts the worker on the current Tokio runtime (call it from inside one). It runs until
 /// the command sender is dropped.
-pub fn spawn() -> (UnboundedSender<Cmd>, UnboundedReceiver<ApiEvent>) {
+pub fn spawn() -> (UnboundedSender<Cmd>, Events) {
     let (command_tx, mut command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let page_slots = Arc::new(Semaphore::new(PAGES_QUEUED));
+    let events = Events {
+        events: event_rx,
+        page_slots: page_slots.clone(),
+    };
     let mut worker = Worker {
         events: event_tx,
+        page_slots,
         client: None,
         server: String::new(),
         running: Vec::new(),
@@ -227,7 +287,7 @@ pub fn spawn() -> (UnboundedSender<Cmd>, UnboundedReceiver<ApiEvent>) {
         }
         worker.cancel_all();
     });
-    (command_tx, event_rx)
+    (command_tx, events)
 }
 
 /// Sends `cmd` and waits for its final event, handing every earlier event of it (pages,
@@ -235,7 +295,7 @@ pub fn spawn() -> (UnboundedSender<Cmd>, UnboundedReceiver<ApiEvent>) {
 /// tests, which run one command at a time. A [`ApiEvent::Failed`] comes back as its error.
 pub async fn run(
     commands: &UnboundedSender<Cmd>,
-    events: &mut UnboundedReceiver<ApiEvent>,
+    events: &mut Events,
     cmd: Cmd,
     mut on_event: impl FnMut(ApiEvent),
 ) -> Result<ApiEvent, ApiError> {
@@ -272,6 +332,7 @@ struct Running {
 
 struct Worker {
     events: UnboundedSender<ApiEvent>,
+    page_slots: Arc<Semaphore>,
     client: Option<Client>,
     /// The server as the user typed it, for [`Session`].
     server: String,
@@ -336,16 +397,26 @@ impl Worker {
                 let Some(client) = self.client_for(id) else {
                     return;
                 };
+                let page_slots = self.page_slots.clone();
                 self.start(id, move |events| async move {
                     let started = Instant::now();
                     let pages = events.clone();
                     let result = client
-                        .list_machines(&query, |machines, progress| {
-                            let _ = pages.send(ApiEvent::MachinesPage {
-                                id,
-                                machines,
-                                progress: progress.into(),
-                            });
+                        .list_machines_paced(&query, |machines, progress| {
+                            let (pages, page_slots) = (pages.clone(), page_slots.clone());
+                            async move {
+                                // Closed only when nobody reads the events any more.
+                                let Ok(slot) = page_slots.acquire_owned().await else {
+                                    return;
+                                };
+                                // The receiver gives the place back when it takes the page.
+                                slot.forget();
+                                let _ = pages.send(ApiEvent::MachinesPage {
+                                    id,
+                                    machines,
+                                    progress: progress.into(),
+                                });
+                            }
                         })
                         .await;
                     let event = match result {

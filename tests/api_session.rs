@@ -11,7 +11,7 @@ use common::{Harness, credentials, settings, start_fake};
 use kace_tui::api::client::{LoginState, Notice};
 use kace_tui::api::{ApiError, Client, Machine, Op, Query, Role};
 use kace_tui::fake::FakeConfig;
-use kace_tui::worker::{ApiEvent, Cmd, LoginOutcome};
+use kace_tui::worker::{self, ApiEvent, Cmd, LoginOutcome, PAGES_QUEUED};
 use secrecy::SecretString;
 
 const DEFAULT_MACHINES: usize = 5_000;
@@ -614,4 +614,56 @@ async fn the_client_echoes_x_kace_authorization_where_the_appliance_insists() {
         client.machine(42).await.unwrap().machine.name,
         "WS-FIN-0042"
     );
+}
+
+#[tokio::test]
+async fn a_consumer_that_falls_behind_holds_a_few_pages_and_a_cancel_frees_them() {
+    let server = big_fake(false);
+    let mut worker = Harness::new();
+    worker.login(&server, "admin", None).await;
+
+    // Nobody reads: the load fills the page slots and pauses (six pages are needed).
+    let stuck = worker::next_request_id();
+    worker
+        .commands
+        .send(Cmd::LoadMachines {
+            id: stuck,
+            query: Query::new(),
+        })
+        .expect("the worker runs");
+    while worker.events.pages_waiting() < PAGES_QUEUED {
+        tokio::task::yield_now().await;
+    }
+
+    // Cancelling the paused load and asking something else works: the paused load does not
+    // hold the worker, and the pages it left behind are dropped as stale.
+    worker
+        .commands
+        .send(Cmd::Cancel { target: stuck })
+        .expect("the worker runs");
+    let orgs = worker.run(|id| Cmd::ListOrganizations { id }).await;
+    assert!(
+        matches!(orgs.result, Ok(ApiEvent::Organizations { .. })),
+        "{:?}",
+        orgs.result
+    );
+    assert_eq!(
+        worker.events.pages_waiting(),
+        0,
+        "taking the pages frees the slots"
+    );
+
+    // A new load gets every machine through the freed slots.
+    let load = worker
+        .run(|id| Cmd::LoadMachines {
+            id,
+            query: Query::new(),
+        })
+        .await;
+    assert!(
+        matches!(load.result, Ok(ApiEvent::MachinesDone { .. })),
+        "{:?}",
+        load.result
+    );
+    assert_eq!(ids_of(&load.progress).len(), DEFAULT_MACHINES);
 }

@@ -16,7 +16,7 @@ use kace_tui::app::{self, App, AppOptions, Msg, Screen, update};
 use kace_tui::fake::FakeConfig;
 use kace_tui::fake::faults::Fault;
 use kace_tui::worker::{self, ApiEvent};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 
 use common::{settings, start_fake};
 
@@ -27,7 +27,7 @@ const HANG: Duration = Duration::from_secs(30);
 struct Driver {
     app: App,
     commands: UnboundedSender<worker::Cmd>,
-    events: UnboundedReceiver<ApiEvent>,
+    events: worker::Events,
     seen: Vec<String>,
 }
 

@@ -498,13 +498,33 @@ impl Client {
     pub async fn list_machines(
         &self,
         query: &Query,
-        on_page: impl FnMut(Vec<Machine>, ListProgress),
+        mut on_page: impl FnMut(Vec<Machine>, ListProgress),
     ) -> Result<ListProgress, ApiError> {
+        self.list_machines_paced(query, move |machines, progress| {
+            on_page(machines, progress);
+            std::future::ready(())
+        })
+        .await
+    }
+
+    /// [`list_machines`](Self::list_machines) with backpressure: no further page is fetched
+    /// or delivered until the future `on_page` returns has finished, so a slow consumer never
+    /// has more than the pages in flight waiting for it.
+    pub async fn list_machines_paced<Fut: Future<Output = ()>>(
+        &self,
+        query: &Query,
+        on_page: impl FnMut(Vec<Machine>, ListProgress) -> Fut,
+    ) -> Result<ListProgress, ApiError> {
+        let decode = if query.typed_fields_only {
+            decode::machines_page_typed_only
+        } else {
+            decode::machines_page
+        };
         self.list_all(
             MACHINES_PATH,
             "list machines",
             query,
-            decode::machines_page,
+            decode,
             |machine| machine.id,
             on_page,
         )
@@ -516,7 +536,7 @@ impl Client {
     pub async fn list_software(
         &self,
         query: &Query,
-        on_page: impl FnMut(Vec<Software>, ListProgress),
+        mut on_page: impl FnMut(Vec<Software>, ListProgress),
     ) -> Result<ListProgress, ApiError> {
         self.list_all(
             SOFTWARE_PATH,
@@ -524,7 +544,10 @@ impl Client {
             query,
             decode::software_page,
             |software| software.id,
-            on_page,
+            move |titles, progress| {
+                on_page(titles, progress);
+                std::future::ready(())
+            },
         )
         .await
         .inspect(|progress| Self::log_skipped("list software titles", progress))
@@ -541,14 +564,14 @@ impl Client {
     // -----------------------------------------------------------------------------------------
     // Paging.
 
-    async fn list_all<T: Send + 'static>(
+    async fn list_all<T: Send + 'static, Fut: Future<Output = ()>>(
         &self,
         route: &str,
         what: &str,
         query: &Query,
         decode: fn(&str, &[u8]) -> Result<Page<T>, ApiError>,
         id_of: fn(&T) -> u64,
-        on_page: impl FnMut(Vec<T>, ListProgress),
+        on_page: impl FnMut(Vec<T>, ListProgress) -> Fut,
     ) -> Result<ListProgress, ApiError> {
         query.validate()?;
         let settings = &self.inner.settings;
@@ -584,7 +607,7 @@ impl Client {
         };
 
         let first = fetch(first_size, 0).await?;
-        if !pager.absorb(first, first_size) {
+        if !pager.absorb(first, first_size).await {
             return pager.finish(what);
         }
         let wanted = match (pager.progress.total, cap) {
@@ -610,7 +633,7 @@ impl Client {
             .buffered(settings.concurrency.max(1));
         while let Some((offset, page)) = pages.next().await {
             next_offset = offset + page_size;
-            if !pager.absorb(page?, page_size) {
+            if !pager.absorb(page?, page_size).await {
                 return pager.finish(what);
             }
         }
@@ -618,7 +641,7 @@ impl Client {
         for _ in 0..slack_pages {
             let page = fetch(page_size, next_offset).await?;
             next_offset += page_size;
-            if !pager.absorb(page, page_size) {
+            if !pager.absorb(page, page_size).await {
                 break;
             }
         }
@@ -989,9 +1012,10 @@ struct Pager<T, F> {
     on_page: F,
 }
 
-impl<T, F: FnMut(Vec<T>, ListProgress)> Pager<T, F> {
-    /// Takes one page asked for with `limit`; `false` when the load is complete.
-    fn absorb(&mut self, page: Page<T>, limit: usize) -> bool {
+impl<T, F: FnMut(Vec<T>, ListProgress) -> Fut, Fut: Future<Output = ()>> Pager<T, F> {
+    /// Takes one page asked for with `limit` (and waits until `on_page` has taken it);
+    /// `false` when the load is complete.
+    async fn absorb(&mut self, page: Page<T>, limit: usize) -> bool {
         let received = page.items.len() + page.skipped;
         let mut fresh: Vec<T> = page
             .items
@@ -1014,7 +1038,7 @@ impl<T, F: FnMut(Vec<T>, ListProgress)> Pager<T, F> {
             self.progress.total = Some(count as usize);
         }
         if !fresh.is_empty() {
-            (self.on_page)(fresh, self.progress);
+            (self.on_page)(fresh, self.progress).await;
         }
         if new_ids == 0 && received > 0 {
             tracing::warn!(
@@ -1367,8 +1391,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_pager_dedups_and_knows_when_to_stop() {
+    #[tokio::test]
+    async fn the_pager_dedups_and_knows_when_to_stop() {
         let mut delivered = Vec::new();
         let mut pager = Pager {
             seen: HashSet::new(),
@@ -1377,22 +1401,34 @@ mod tests {
             limit: DEFAULT_MAX_RECORDS,
             overflow: false,
             id_of: |machine: &Machine| machine.id,
-            on_page: |machines: Vec<Machine>, _| delivered.extend(machines.iter().map(|m| m.id)),
+            on_page: |machines: Vec<Machine>, _| {
+                delivered.extend(machines.iter().map(|m| m.id));
+                std::future::ready(())
+            },
         };
-        assert!(pager.absorb(page(&[1, 2], Some(6)), 2));
-        assert!(pager.absorb(page(&[2, 3], None), 2), "one new id: go on");
-        assert!(!pager.absorb(page(&[2, 3], None), 2), "no new id: stop");
+        assert!(pager.absorb(page(&[1, 2], Some(6)), 2).await);
+        assert!(
+            pager.absorb(page(&[2, 3], None), 2).await,
+            "one new id: go on"
+        );
+        assert!(
+            !pager.absorb(page(&[2, 3], None), 2).await,
+            "no new id: stop"
+        );
         assert_eq!(pager.progress.loaded, 3);
         assert_eq!(pager.progress.total, Some(6));
-        assert!(!pager.absorb(page(&[4], None), 2), "short page: stop");
-        assert!(!pager.absorb(page(&[], None), 2), "empty page: stop");
-        assert!(!pager.absorb(page(&[5, 6], None), 2), "count reached: stop");
+        assert!(!pager.absorb(page(&[4], None), 2).await, "short page: stop");
+        assert!(!pager.absorb(page(&[], None), 2).await, "empty page: stop");
+        assert!(
+            !pager.absorb(page(&[5, 6], None), 2).await,
+            "count reached: stop"
+        );
         drop(pager);
         assert_eq!(delivered, [1, 2, 3, 4, 5, 6]);
     }
 
-    #[test]
-    fn the_pager_honours_a_cap() {
+    #[tokio::test]
+    async fn the_pager_honours_a_cap() {
         let mut delivered = 0;
         let mut pager = Pager {
             seen: HashSet::new(),
@@ -1401,10 +1437,13 @@ mod tests {
             limit: DEFAULT_MAX_RECORDS,
             overflow: false,
             id_of: |machine: &Machine| machine.id,
-            on_page: |machines: Vec<Machine>, _| delivered += machines.len(),
+            on_page: |machines: Vec<Machine>, _| {
+                delivered += machines.len();
+                std::future::ready(())
+            },
         };
-        assert!(pager.absorb(page(&[1, 2], None), 2));
-        assert!(!pager.absorb(page(&[3, 4], None), 2));
+        assert!(pager.absorb(page(&[1, 2], None), 2).await);
+        assert!(!pager.absorb(page(&[3, 4], None), 2).await);
         drop(pager);
         assert_eq!(delivered, 3);
     }

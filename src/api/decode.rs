@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use super::model::{
-    CurrentUser, Machine, MachineDetail, Organization, Role, Software, Text, Timestamp,
+    CurrentUser, Machine, MachineDetail, Organization, Role, SUMMARY_EXTRA_FIELDS, Software, Text,
+    Timestamp,
 };
 
 /// One decoded page of a list route.
@@ -39,7 +40,26 @@ pub struct ErrorBody {
 
 /// Decodes a page of `GET /api/inventory/machines` (`{"Count": n, "Machines": [...]}`).
 pub fn machines_page(call: &str, body: &[u8]) -> Result<Page<Machine>, ApiError> {
-    let page = decode_envelope(call, body, "Machines", RecordKind::Machine)?;
+    machines_of(decode_envelope(
+        call,
+        body,
+        "Machines",
+        RecordKind::Machine,
+    )?)
+}
+
+/// [`machines_page`] keeping only the typed fields and the [`SUMMARY_EXTRA_FIELDS`]: the
+/// other fields are skipped (an unparsable time is still kept raw in `extra`).
+pub fn machines_page_typed_only(call: &str, body: &[u8]) -> Result<Page<Machine>, ApiError> {
+    machines_of(decode_envelope(
+        call,
+        body,
+        "Machines",
+        RecordKind::MachineTypedOnly,
+    )?)
+}
+
+fn machines_of(page: Page<Record>) -> Result<Page<Machine>, ApiError> {
     Ok(Page {
         items: page
             .items
@@ -214,6 +234,8 @@ pub fn role_from_name(name: &str) -> Role {
 #[derive(Clone, Copy)]
 enum RecordKind {
     Machine,
+    /// A machine without its `extra` fields.
+    MachineTypedOnly,
     MachineWithSoftware,
     Software,
 }
@@ -394,8 +416,9 @@ impl<'de> Visitor<'de> for RecordSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         match self.kind {
-            RecordKind::Machine => read_machine(map, false),
-            RecordKind::MachineWithSoftware => read_machine(map, true),
+            RecordKind::Machine => read_machine(map, false, true),
+            RecordKind::MachineTypedOnly => read_machine(map, false, false),
+            RecordKind::MachineWithSoftware => read_machine(map, true, true),
             RecordKind::Software => Ok(read_software(map)?.map(Record::Software)),
         }
     }
@@ -425,9 +448,33 @@ impl<'de> Visitor<'de> for RecordSeed {
     }
 }
 
+/// The machine fields with a typed place in [`Machine`] (and the id), and the `extra` fields
+/// the summary shows.
+fn is_typed_machine_field(key: &str) -> bool {
+    SUMMARY_EXTRA_FIELDS
+        .iter()
+        .any(|summary| key.eq_ignore_ascii_case(summary))
+        || [
+            "id",
+            "name",
+            "ip",
+            "os_name",
+            "user",
+            "cs_model",
+            "cs_manufacturer",
+            "bios_serial_number",
+            "mac",
+            "last_sync",
+            "last_inventory",
+        ]
+        .iter()
+        .any(|typed| key.eq_ignore_ascii_case(typed))
+}
+
 fn read_machine<'de, A: MapAccess<'de>>(
     mut map: A,
     with_software: bool,
+    with_extra: bool,
 ) -> Result<Option<Record>, A::Error> {
     let mut machine = Machine::default();
     let mut id = None;
@@ -446,6 +493,10 @@ fn read_machine<'de, A: MapAccess<'de>>(
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
+            continue;
+        }
+        if !with_extra && !is_typed_machine_field(key) {
+            map.next_value::<IgnoredAny>()?;
             continue;
         }
         let value = map.next_value_seed(ScalarSeed)?;
@@ -722,6 +773,47 @@ mod tests {
             {"Id": 7.0, "Os_name": "Ubuntu"}
         ]
     }"#;
+
+    #[test]
+    fn a_typed_only_page_keeps_the_typed_and_summary_fields_and_drops_the_rest() {
+        let body = br#"{"Count": 2, "Machines": [
+            {"Id": 7, "Name": "WS-1", "Ip": "10.0.0.1", "Os_name": "Windows 11", "User": "jdoe",
+             "Ram_total": "16384 MB", "Chassis_type": "laptop", "Uptime": "3 days",
+             "Last_sync": "2024-05-02 10:01:03", "Last_inventory": "garbled", "Mac": "aa:bb"},
+            {"Id": "8", "Name": "WS-2", "Modified": "2024-01-01 00:00:00", "Cs_domain": "corp"}
+        ]}"#;
+        let full = machines_page("list", body).expect("decodes");
+        let typed = machines_page_typed_only("list", body).expect("decodes");
+        assert_eq!((typed.count, typed.skipped), (full.count, full.skipped));
+        assert_eq!(typed.items.len(), 2);
+        for (typed, full) in typed.items.iter().zip(&full.items) {
+            let kept: Vec<_> = full
+                .extra
+                .iter()
+                .filter(|(key, _)| is_typed_machine_field(key))
+                .cloned()
+                .collect();
+            assert_eq!(
+                *typed,
+                Machine {
+                    extra: kept,
+                    ..full.clone()
+                }
+            );
+        }
+        let keys = |m: &Machine| {
+            m.extra
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys(&typed.items[0]),
+            ["Chassis_type", "Uptime", "Last_inventory"]
+        );
+        assert_eq!(keys(&typed.items[1]), ["Cs_domain"]);
+        assert!(keys(&full.items[0]).contains(&"Ram_total".to_string()));
+    }
 
     #[test]
     fn decodes_every_quirk_of_a_machine_page() {

@@ -17,6 +17,7 @@ pub mod tls;
 pub use client::{Client, ConnectionSettings, Credentials};
 pub use error::ApiError;
 pub use model::{
-    CurrentUser, Machine, MachineDetail, Organization, Role, Software, Text, Timestamp,
+    CurrentUser, Machine, MachineDetail, Organization, Role, SUMMARY_EXTRA_FIELDS, Software, Text,
+    Timestamp,
 };
 pub use query::{Direction, Filter, Level, Op, Query, SortKey};

@@ -139,6 +139,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// The `extra` fields the machine summary shows, in its order. A list loaded with only the
+/// typed fields keeps these, so the summary is complete before the full record arrives.
+pub const SUMMARY_EXTRA_FIELDS: [&str; 4] =
+    ["Chassis_type", "Cs_domain", "Uptime", "Client_version"];
+
 /// One machine of the inventory, as the list view, the filter and headless output need it.
 ///
 /// The well-known columns are typed fields; every other field the appliance sent is kept in

@@ -334,6 +334,9 @@ pub struct Query {
     pub shaping: Vec<Shape>,
     /// `use_count=false` saves the appliance counting; `None` leaves the default (counted).
     pub use_count: Option<bool>,
+    /// Client side only (not sent): decode just the typed fields of each machine and leave
+    /// `extra` empty, for a list that shows only those (saves an allocation per field).
+    pub typed_fields_only: bool,
 }
 
 impl Query {
@@ -370,6 +373,12 @@ impl Query {
 
     pub fn use_count(mut self, count: bool) -> Query {
         self.use_count = Some(count);
+        self
+    }
+
+    /// See [`Query::typed_fields_only`].
+    pub fn typed_fields_only(mut self) -> Query {
+        self.typed_fields_only = true;
         self
     }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use tui_input::Input;
 
-use crate::api::{Machine, MachineDetail, Software, Timestamp};
+use crate::api::{Machine, MachineDetail, SUMMARY_EXTRA_FIELDS, Software, Timestamp};
 use crate::sanitize::for_display;
 use crate::worker::RequestId;
 
@@ -221,12 +221,8 @@ fn summary_rows(machine: &Machine, now: Timestamp) -> Vec<DetailRow<'static>> {
         field("Last sync", when(machine.last_sync, now)),
         field("Last inventory", when(machine.last_inventory, now)),
     ];
-    for (key, label) in [
-        ("Chassis_type", "Chassis"),
-        ("Cs_domain", "Domain"),
-        ("Uptime", "Uptime"),
-        ("Client_version", "Agent version"),
-    ] {
+    let labels = ["Chassis", "Domain", "Uptime", "Agent version"];
+    for (key, label) in SUMMARY_EXTRA_FIELDS.into_iter().zip(labels) {
         if let Some(value) = extra(machine, key) {
             rows.push(field(label, value));
         }

@@ -1384,6 +1384,7 @@ impl App {
 
 /// The query of the machine list: EXTENDED shaping by default, so the model column is filled
 /// (`[ui] list_shaping = "standard"` halves the transfer and the memory, without model).
+/// The list shows only typed fields; the detail view loads the whole record itself.
 fn list_query(level: Level) -> Query {
-    Query::new().shape("machine", level)
+    Query::new().shape("machine", level).typed_fields_only()
 }

@@ -608,19 +608,12 @@ impl MachineTable {
             for (rank, &row) in self.sorted[&Column::Name].iter().enumerate() {
                 name_rank[row as usize] = rank as u32;
             }
+            if column == Column::Ip {
+                let order = self.ip_order(&name_rank);
+                self.sorted.insert(column, order);
+                return;
+            }
             let keys: Vec<(u64, u64)> = match column {
-                Column::Ip => {
-                    let text_rank = self.text_ranks(1);
-                    (0..rows)
-                        .map(|row| {
-                            let ip = self.ip_keys[row];
-                            (
-                                u64::from(ip.is_none()) << 32 | u64::from(ip.unwrap_or(0)),
-                                u64::from(text_rank[row]) << 32 | u64::from(name_rank[row]),
-                            )
-                        })
-                        .collect()
-                }
                 Column::LastSync => (0..rows)
                     .map(|row| {
                         let sync = self.machines[row].last_sync;
@@ -646,6 +639,41 @@ impl MachineTable {
             order
         };
         self.sorted.insert(column, order);
+    }
+
+    /// All rows in the IP column's order (see `compare`). Sorting integers first, then the
+    /// text only inside runs of equal first IPv4 addresses, avoids ranking ~100,000 distinct
+    /// IP texts: most runs hold a single row.
+    fn ip_order(&self, name_rank: &[u32]) -> Vec<u32> {
+        let ip_key = |row: usize| {
+            let ip = self.ip_keys[row];
+            u64::from(ip.is_none()) << 32 | u64::from(ip.unwrap_or(0))
+        };
+        let mut order: Vec<u32> = (0..self.machines.len() as u32).collect();
+        order.sort_unstable_by_key(|&row| (ip_key(row as usize), name_rank[row as usize]));
+        let by_text_then_name = |&a: &u32, &b: &u32| {
+            let (x, y) = (
+                self.hays.field(a as usize, 1),
+                self.hays.field(b as usize, 1),
+            );
+            x.is_empty()
+                .cmp(&y.is_empty())
+                .then_with(|| x.cmp(y))
+                .then_with(|| name_rank[a as usize].cmp(&name_rank[b as usize]))
+        };
+        let mut start = 0;
+        while start < order.len() {
+            let key = ip_key(order[start] as usize);
+            let len = order[start..]
+                .iter()
+                .position(|&row| ip_key(row as usize) != key)
+                .unwrap_or(order.len() - start);
+            if len > 1 {
+                order[start..start + len].sort_unstable_by(by_text_then_name);
+            }
+            start += len;
+        }
+        order
     }
 
     /// The rank of each row's text in `field` among the distinct values, ordered like
@@ -842,6 +870,22 @@ mod tests {
             .window(0, usize::MAX)
             .map(|m| m.name.to_string())
             .collect()
+    }
+
+    #[test]
+    fn equal_first_ipv4_addresses_sort_by_text_then_name() {
+        let mut table = MachineTable::new(Sort::default());
+        table.upsert(vec![
+            machine(1, "b", "fe80::1, 10.0.0.1", "", "", 0),
+            machine(2, "c", "10.0.0.1", "", "", 0),
+            machine(3, "a", "10.0.0.1", "", "", 0),
+            machine(4, "d", "10.0.0.0", "", "", 0),
+            machine(5, "e", "", "", "", 0),
+            machine(6, "f", "not an ip", "", "", 0),
+            machine(7, "g", "fe80::2", "", "", 0),
+        ]);
+        table.sort_by(Column::Ip);
+        assert_eq!(names(&table), ["d", "a", "c", "b", "g", "f", "e"]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ const DEMO_USER: &str = "admin";
 /// The channels to the worker.
 pub struct Channel {
     commands: mpsc::UnboundedSender<Cmd>,
-    events: mpsc::UnboundedReceiver<ApiEvent>,
+    events: crate::worker::Events,
 }
 
 /// A logged-in worker.

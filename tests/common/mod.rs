@@ -9,7 +9,7 @@ use kace_tui::api::{ApiError, ConnectionSettings, Credentials};
 use kace_tui::fake::{self, FakeConfig, FakeHandle};
 use kace_tui::worker::{self, ApiEvent, Cmd, RequestId};
 use secrecy::SecretString;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 
 pub fn start_fake(config: FakeConfig) -> FakeHandle {
     fake::start(config).expect("the fake appliance starts")
@@ -39,7 +39,7 @@ pub fn credentials(user: &str, organization: Option<&str>) -> Credentials {
 /// A worker and its channels.
 pub struct Harness {
     pub commands: UnboundedSender<Cmd>,
-    pub events: UnboundedReceiver<ApiEvent>,
+    pub events: worker::Events,
 }
 
 /// What one command produced: the events before the last one, and the last one.
