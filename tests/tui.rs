@@ -681,35 +681,11 @@ fn relative_ages_change_exactly_at_the_clock_deadline() {
 #[test]
 fn configured_columns_are_shown_in_their_order() {
     use kace_tui::app::table::Column;
-    let mut app = App::new(AppOptions {
+    let app = App::new(AppOptions {
         columns: Some(vec![Column::LastSync, Column::Name, Column::Model]),
         ..app_options(SMALL)
     });
-    typ(&mut app, "secret");
-    let login = only(key(&mut app, KeyCode::Enter));
-    let list_orgs = only(api(
-        &mut app,
-        ApiEvent::Login {
-            id: id_of(&login),
-            outcome: LoginOutcome::LoggedIn(session(admin(), "Default")),
-        },
-    ));
-    api(
-        &mut app,
-        ApiEvent::Organizations {
-            id: id_of(&list_orgs),
-            orgs: orgs(),
-        },
-    );
-    let load = choose_org(&mut app, "Default");
-    deliver(&mut app, &load, estate());
-    update(
-        &mut app,
-        Msg::Clock {
-            now: Timestamp(now().0 + 60),
-        },
-    );
-    update(&mut app, Msg::Clock { now: now() });
+    let app = list_from(app, admin(), estate());
     let shown = screen(&app);
     let header = shown.lines().nth(2).unwrap_or_default();
     let (sync, name, model) = (
@@ -780,37 +756,13 @@ fn a_readonly_profile_shows_the_badge_for_an_administrator() {
         header(&admin_list)
     );
 
-    let mut app = App::new(AppOptions {
+    let app = App::new(AppOptions {
         readonly: true,
         ..app_options(SMALL)
     });
     assert!(app.is_read_only(), "before login too: the profile says so");
     assert!(header(&app).contains(" RO "), "{}", header(&app));
-    typ(&mut app, "secret");
-    let login = only(key(&mut app, KeyCode::Enter));
-    let list_orgs = only(api(
-        &mut app,
-        ApiEvent::Login {
-            id: id_of(&login),
-            outcome: LoginOutcome::LoggedIn(session(admin(), "Default")),
-        },
-    ));
-    api(
-        &mut app,
-        ApiEvent::Organizations {
-            id: id_of(&list_orgs),
-            orgs: orgs(),
-        },
-    );
-    let load = choose_org(&mut app, "Default");
-    deliver(&mut app, &load, estate());
-    update(
-        &mut app,
-        Msg::Clock {
-            now: Timestamp(now().0 + 60),
-        },
-    );
-    update(&mut app, Msg::Clock { now: now() });
+    let app = list_from(app, admin(), estate());
     insta::assert_snapshot!("machines_readonly_profile_80x24", screen(&app));
 }
 
