@@ -246,8 +246,8 @@ async fn concurrency_and_request_counters() {
     assert_eq!(stats.requests_to("/api/inventory/machines"), 3);
     assert_eq!(stats.api_requests, 3);
     assert_eq!(stats.logins, 0, "counted since the reset");
+    // Every cut request's handler finishes (this would hang if an in-flight guard leaked).
     server.faults().wait_until_idle().await;
-    assert_eq!(server.faults().in_flight(), 0);
 }
 
 #[tokio::test]
