@@ -56,6 +56,30 @@ impl Column {
         }
     }
 
+    /// The column's name in the configuration (`[ui] columns`) and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Ip => "ip",
+            Column::Os => "os",
+            Column::User => "user",
+            Column::LastSync => "last_sync",
+            Column::Model => "model",
+        }
+    }
+
+    /// The appliance field the column shows, spelt as the appliance spells it.
+    pub fn appliance_key(self) -> &'static str {
+        match self {
+            Column::Name => "Name",
+            Column::Ip => "Ip",
+            Column::Os => "Os_name",
+            Column::User => "User",
+            Column::LastSync => "Last_sync",
+            Column::Model => "Cs_model",
+        }
+    }
+
     /// The position of the column in the search text, for the text columns.
     fn hay_field(self) -> Option<usize> {
         match self {
@@ -834,6 +858,14 @@ fn first_ipv4(ip: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_names_are_the_configuration_names() {
+        for column in Column::ALL {
+            let serialized = serde_json::to_string(&column).unwrap();
+            assert_eq!(serialized, format!("\"{}\"", column.name()));
+        }
+    }
 
     fn machine(id: u64, name: &str, ip: &str, os: &str, user: &str, sync: i64) -> Machine {
         Machine {

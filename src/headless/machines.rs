@@ -34,14 +34,7 @@ pub fn table_columns(ui_columns: Option<&[Column]>) -> Vec<String> {
         Column::LastSync,
     ]);
     std::iter::once("Id")
-        .chain(columns.iter().map(|column| match column {
-            Column::Name => "Name",
-            Column::Ip => "Ip",
-            Column::Os => "Os_name",
-            Column::User => "User",
-            Column::LastSync => "Last_sync",
-            Column::Model => "Cs_model",
-        }))
+        .chain(columns.iter().map(|column| column.appliance_key()))
         .map(str::to_string)
         .collect()
 }

@@ -19,6 +19,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::api::model::same_key;
 use crate::api::{Machine, Software};
+use crate::app::table::Column;
 use crate::cli::OutputFormat;
 use crate::sanitize::{display_width, fit, for_display, is_hidden_format, truncate_to_width};
 
@@ -108,15 +109,20 @@ pub fn software_fields(software: &Software) -> Vec<Field<'_>> {
 /// A column name as the user typed it (`os_name`, `ram total`), spelt as the appliance spells
 /// the field: a typed field's key, else the key `sample` carries, else the user's text.
 pub fn canonical_column(column: &str, sample: Option<&Machine>) -> String {
-    /// The TUI's column names and everyday words for fields the appliance names otherwise.
-    const ALIASES: [(&str, &str); 5] = [
-        ("os", "Os_name"),
-        ("model", "Cs_model"),
+    /// Everyday words for fields the appliance names otherwise.
+    const ALIASES: [(&str, &str); 3] = [
         ("manufacturer", "Cs_manufacturer"),
         ("serial", "Bios_serial_number"),
         ("domain", "Cs_domain"),
     ];
     let column = column.trim();
+    // The TUI's column names (`os`, `model`, ...) mean what the TUI shows.
+    if let Some(shown) = Column::ALL
+        .iter()
+        .find(|shown| same_key(shown.name(), column))
+    {
+        return shown.appliance_key().to_string();
+    }
     if let Some((_, key)) = ALIASES.iter().find(|(alias, _)| same_key(alias, column)) {
         return key.to_string();
     }
