@@ -1374,7 +1374,7 @@ fn assert_badge(app: &App) {
 fn insecure_shows_a_red_badge_on_every_screen_for_the_whole_run() {
     for size in [SMALL, LARGE] {
         let app = insecure_app(size);
-        assert!(app.tls_unverified);
+        assert!(app.tls_unverified());
         assert_badge(&app);
         insta::assert_snapshot!(
             format!("insecure_login_{}x{}", size.0, size.1),
@@ -1412,7 +1412,7 @@ fn insecure_shows_a_red_badge_on_every_screen_for_the_whole_run() {
 #[test]
 fn a_verified_connection_has_no_badge() {
     let app = list_app(LARGE, admin(), estate());
-    assert!(!app.tls_unverified);
+    assert!(!app.tls_unverified());
     assert!(!screen(&app).contains("TLS NOT VERIFIED"));
 }
 

@@ -139,8 +139,6 @@ struct Pending {
 #[derive(Debug)]
 pub struct App {
     pub settings: ConnectionSettings,
-    /// Certificate checking is off (`insecure`): the header says so for the whole run.
-    pub tls_unverified: bool,
     pub screens: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub session: Option<Session>,
@@ -202,7 +200,6 @@ impl App {
             options.org.as_deref().unwrap_or_default(),
         );
         App {
-            tls_unverified: options.settings.insecure,
             settings: options.settings,
             screens: vec![Screen::Login(form)],
             overlay: None,
@@ -239,6 +236,11 @@ impl App {
             return Vec::new();
         }
         self.login_with(password)
+    }
+
+    /// Certificate checking is off (`insecure`): the header says so for the whole run.
+    pub fn tls_unverified(&self) -> bool {
+        self.settings.insecure
     }
 
     /// Read-only: the profile says so, or the signed-in role may change nothing. kace-tui

@@ -168,7 +168,7 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         right.push(Span::raw(" "));
         right.push(Span::styled(" RO ", theme.badge()));
     }
-    if app.tls_unverified {
+    if app.tls_unverified() {
         right.insert(0, Span::styled(" TLS NOT VERIFIED ", theme.danger_badge()));
         right.insert(1, Span::raw(" "));
     }
